@@ -1,0 +1,47 @@
+"""Alembic environment: batch mode on SQLite, every model module imported for autogenerate."""
+
+from __future__ import annotations
+
+import os
+
+from alembic import context
+
+from assisted_desk.core import models as _core_models  # noqa: F401  (registers the tables)
+from assisted_desk.core.config import Paths, resolve_database_url
+from assisted_desk.core.db import Base, Database, UtcDateTime
+
+target_metadata = Base.metadata
+
+
+def _render_item(type_, obj, autogen_context):
+    """Migrations must not import application types: UtcDateTime is a timezone-aware DateTime."""
+    if type_ == "type" and isinstance(obj, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
+def _database() -> Database:
+    db = context.config.attributes.get("database")
+    if db is not None:
+        return db
+    return Database(resolve_database_url(Paths.for_home(), os.environ.get("ASSISTED_DESK_DATABASE_URL")))
+
+
+def run_migrations_online() -> None:
+    db = _database()
+    with db.engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+            render_item=_render_item,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+
+
+if context.is_offline_mode():
+    raise SystemExit("Offline (SQL script) migrations are not supported; run against a database.")
+run_migrations_online()

@@ -1,0 +1,215 @@
+"""The `assisted-desk` command: the GUI by default, and the jobs an administrator scripts.
+
+Errors exit non-zero with one clear line: 1 for a refused request, 2 for the environment
+(database unreachable, disk full, newer schema).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .core.config import Paths, describe_url, resolve_database_url
+from .core.errors import DeskError, EnvironmentFault, ValidationError
+from .core.logs import configure_logging
+from .core.migrate import schema_state, upgrade
+from .core.security import Actor, Role
+from .core.staff import SiteKind
+
+log = logging.getLogger(__name__)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="assisted-desk",
+        description="Assisted Desk: help residents use council services at library and hub desks.",
+    )
+    parser.add_argument("--version", action="version", version=f"assisted-desk {__version__}")
+    parser.add_argument("--home", metavar="DIR", help="keep every file (settings, database, logs) under DIR "
+                        "(default: ASSISTED_DESK_HOME, else the usual folders for this user)")
+    parser.add_argument("--database", metavar="URL", help="sqlite:///PATH or postgresql://USER@HOST/DB "
+                        "(default: ASSISTED_DESK_DATABASE_URL, the settings file, else a local SQLite file)")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    commands.add_parser("gui", help="open the desk application (the default)")
+
+    db = commands.add_parser("db", help="the database: upgrade, current, set-password")
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_commands.add_parser("upgrade", help="bring the database up to this version (copies a SQLite file aside first)")
+    db_commands.add_parser("current", help="say which database is used and whether it is up to date")
+    set_password = db_commands.add_parser("set-password", help="keep the PostgreSQL password in the system keyring")
+    set_password.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+
+    staff = commands.add_parser("staff", help="staff accounts: list, add, disable, enable, reset-password")
+    staff_commands = staff.add_subparsers(dest="staff_command", metavar="ACTION", required=True)
+    staff_commands.add_parser("list", help="list staff accounts")
+    add = staff_commands.add_parser("add", help="add a staff member (they choose their own password at first sign-in)")
+    add.add_argument("username")
+    add.add_argument("--name", required=True, help="full name as colleagues know it")
+    add.add_argument("--role", required=True, choices=[r.value for r in Role])
+    add.add_argument("--site", required=True, help="name of the site they work at")
+    add.add_argument("--password-stdin", action="store_true", help="read the first password from standard input")
+    for action, text in (("disable", "stop an account from signing in"), ("enable", "let a disabled account sign in again")):
+        sub = staff_commands.add_parser(action, help=text)
+        sub.add_argument("username")
+    reset = staff_commands.add_parser("reset-password", help="set a temporary password and lift a lock-out")
+    reset.add_argument("username")
+    reset.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+
+    site = commands.add_parser("site", help="sites: list, add")
+    site_commands = site.add_subparsers(dest="site_command", metavar="ACTION", required=True)
+    site_commands.add_parser("list", help="list sites")
+    site_add = site_commands.add_parser("add", help="add a library or hub")
+    site_add.add_argument("name")
+    site_add.add_argument("--kind", required=True, choices=[k.value for k in SiteKind])
+
+    commands.add_parser("demo", help="fill the selected (empty) database with demo sites and staff")
+    return parser
+
+
+def read_password(from_stdin: bool, prompt: str = "Password: ") -> str:
+    if from_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise ValidationError("No password was given on standard input.")
+        return line.rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise ValidationError("No terminal to ask for a password: pass it with --password-stdin.")
+    first = getpass.getpass(prompt)
+    if getpass.getpass("Again, to be sure: ") != first:
+        raise ValidationError("The two passwords were not the same.")
+    return first
+
+
+def _site_id(services, name: str) -> int:
+    for site in services.staff.list_sites():
+        if site.name.casefold() == name.strip().casefold():
+            return site.id
+    known = ", ".join(s.name for s in services.staff.list_sites()) or "none yet"
+    raise ValidationError(f"There is no site called '{name}'. Sites: {known}.")
+
+
+def run(args: argparse.Namespace) -> int:
+    paths = Paths.for_home(args.home)
+    paths.ensure()
+    configure_logging(paths)
+    url = resolve_database_url(paths, args.database)
+    command = args.command or "gui"
+
+    if command == "gui":
+        from .app import run_gui  # Qt only when the GUI is wanted
+
+        return run_gui(paths, args.database)
+
+    from .services import database_password_key, open_services
+
+    if command == "db" and args.db_command == "set-password":
+        if url.get_backend_name() != "postgresql":
+            raise ValidationError("Only a PostgreSQL database has a password; this one is a SQLite file.")
+        from .core.secrets import SecretStore
+
+        where = SecretStore().set(database_password_key(url), read_password(args.password_stdin))
+        print(f"The password for {describe_url(url)} is kept in {where}.")
+        return 0
+
+    if command == "db" and args.db_command == "current":
+        from .core.db import Database
+        from .services import with_keyring_password
+        from .core.secrets import SecretStore
+
+        db = Database(with_keyring_password(url, SecretStore()))
+        try:
+            state = schema_state(db)
+        finally:
+            db.dispose()
+        status = "up to date" if state.up_to_date else f"needs upgrading to {state.head}"
+        print(f"{describe_url(url)}: schema {state.current or 'empty'} ({status})")
+        return 0
+
+    if command == "db" and args.db_command == "upgrade":
+        from .core.db import Database
+        from .services import with_keyring_password
+        from .core.secrets import SecretStore
+
+        db = Database(with_keyring_password(url, SecretStore()))
+        try:
+            backup = upgrade(db, paths.backup_dir)
+            state = schema_state(db)
+        finally:
+            db.dispose()
+        if backup:
+            print(f"Copied the database to {backup} before upgrading.")
+        print(f"{describe_url(url)}: schema {state.current} (up to date)")
+        return 0
+
+    services = open_services(paths, url)
+    try:
+        return _run_with_services(args, command, services)
+    finally:
+        services.close()
+
+
+def _run_with_services(args: argparse.Namespace, command: str, services) -> int:
+    actor = Actor.command_line()
+    if command == "demo":
+        from .demo import DEMO_PASSWORD, load_demo
+
+        for line in load_demo(services):
+            print(f"demo: {line}")
+        print(f"Demo data loaded into {services.db.description}. Sign in as 'desk', 'advocate', "
+              f"'coordinator' or 'admin' with the password {DEMO_PASSWORD}.")
+        return 0
+    if command == "site":
+        if args.site_command == "list":
+            for site in services.staff.list_sites():
+                print(f"{site.name}\t{site.kind.value}\t{'open' if site.active else 'closed'}")
+            return 0
+        site = services.staff.add_site(actor, args.name, args.kind)
+        print(f"Added the site {site.name} ({site.kind.label}).")
+        return 0
+    # staff
+    if args.staff_command == "list":
+        for person in services.staff.list_staff(actor):
+            state = "active" if person.active else "disabled"
+            print(f"{person.username}\t{person.display_name}\t{person.role.value}\t{person.site_name}\t{state}")
+        return 0
+    if args.staff_command == "add":
+        site_id = _site_id(services, args.site)
+        password = read_password(args.password_stdin, "First password: ")
+        person = services.staff.add_staff(actor, args.username, args.name, args.role, site_id, password)
+        print(f"Added {person.display_name} as {person.username} ({person.role.label}, {person.site_name}). "
+              "They will choose their own password when they first sign in.")
+        return 0
+    person = services.staff.find_by_username(actor, args.username)
+    if args.staff_command in ("disable", "enable"):
+        person = services.staff.set_active(actor, person.id, args.staff_command == "enable")
+        print(f"{person.username} is now {'active' if person.active else 'disabled'}.")
+        return 0
+    password = read_password(args.password_stdin, "Temporary password: ")
+    services.staff.reset_password(actor, person.id, password)
+    print(f"The password of {person.username} was reset; they will choose a new one at next sign-in.")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return run(args)
+    except EnvironmentFault as exc:
+        print(f"assisted-desk: {exc}", file=sys.stderr)
+        return 2
+    except DeskError as exc:
+        print(f"assisted-desk: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("assisted-desk: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

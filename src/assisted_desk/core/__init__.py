@@ -1,0 +1,1 @@
+"""The core: configuration, database, security, audit. Never imports Qt."""

@@ -1,0 +1,177 @@
+"""The database: engine, declarative base, units of work, and faults a person can act on."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
+from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event, text
+from sqlalchemy.engine import URL, Engine
+from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from .config import describe_url
+from .errors import EnvironmentFault
+
+log = logging.getLogger(__name__)
+
+# Every constraint gets a name: SQLite batch migrations can only alter what they can name.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UtcDateTime(TypeDecorator):
+    """A timezone-aware UTC datetime on every backend (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        mode = cursor.execute("PRAGMA journal_mode").fetchone()[0]
+        if mode.lower() != "wal":
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+def make_engine(url: URL) -> Engine:
+    if url.get_backend_name() == "sqlite":
+        if url.database:
+            from pathlib import Path
+
+            try:
+                Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise EnvironmentFault(
+                    f"The folder for the database {url.database} cannot be created ({exc.strerror})."
+                ) from exc
+        engine = create_engine(url, connect_args={"timeout": 5})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+
+
+def fault_from(exc: Exception, url: URL) -> EnvironmentFault | None:
+    """Turn a driver error that comes from the environment into a fault a person can act on.
+
+    Returns None for errors that are bugs (bad SQL, broken constraints): those must crash.
+    """
+    if isinstance(exc, (IntegrityError, ProgrammingError)):
+        return None
+    if not isinstance(exc, DatabaseError):
+        return None
+    where = describe_url(url)
+    text_ = str(getattr(exc, "orig", exc)).lower()
+    if "locked" in text_ or "busy" in text_:
+        return EnvironmentFault(
+            f"The database {where} is busy: another program is holding it.",
+            "Wait a moment and try again; if it persists, close other copies of Assisted Desk.",
+        )
+    if "readonly" in text_ or "read-only" in text_ or "read only" in text_:
+        return EnvironmentFault(
+            f"The database {where} is read-only, so nothing can be saved.",
+            "Ask IT to give this account write access to the file and its folder.",
+        )
+    if "disk is full" in text_ or "no space" in text_ or "disk full" in text_:
+        return EnvironmentFault(
+            f"The disk holding the database {where} is full; the last change was not saved.",
+            "Free some disk space, then try again.",
+        )
+    if "not a database" in text_ or "malformed" in text_ or "corrupt" in text_:
+        return EnvironmentFault(
+            f"The database {where} is damaged and cannot be read.",
+            "Restore it from the copy in the backups folder, or ask IT for help. The file was not changed.",
+        )
+    if "unable to open" in text_:
+        return EnvironmentFault(
+            f"The database {where} cannot be opened.",
+            "Check that the folder exists and that this account may write to it.",
+        )
+    if "password authentication failed" in text_ or "no password supplied" in text_:
+        return EnvironmentFault(
+            f"The database server {where} refused the user name or password.",
+            "Set the password again with 'assisted-desk db set-password'.",
+        )
+    if isinstance(exc, OperationalError):
+        return EnvironmentFault(
+            f"The database {where} cannot be reached.",
+            "Check the network and that the database server is running, then try again.",
+        )
+    return None
+
+
+class Database:
+    """One database: hands out short units of work and turns environment errors into faults."""
+
+    def __init__(self, url: URL, engine: Engine | None = None) -> None:
+        self.url = url
+        self.engine = engine or make_engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def description(self) -> str:
+        return describe_url(self.url)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.get_backend_name() == "sqlite"
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """One session, one transaction: commits when the block ends, rolls back on error."""
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except DatabaseError as exc:
+            session.rollback()
+            fault = fault_from(exc, self.url)
+            if fault is None:
+                raise
+            log.error("database fault: %s", exc)
+            raise fault from exc
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def ping(self) -> None:
+        """Raise EnvironmentFault if the database cannot answer."""
+        with self.unit_of_work() as session:
+            session.execute(text("SELECT 1"))
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,71 @@
+"""Secrets (the PostgreSQL password, API tokens) live in the OS keyring, never in a file.
+
+Where no keyring backend exists the secret is kept in memory for this run only, and
+`where()` says so in words a person can repeat to IT.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import keyring
+from keyring.backends import fail
+from keyring.errors import KeyringError
+
+log = logging.getLogger(__name__)
+
+SERVICE = "assisted-desk"
+
+
+class SecretStore:
+    def __init__(self, service: str = SERVICE) -> None:
+        self.service = service
+        self._this_run: dict[str, str] = {}
+
+    def keyring_available(self) -> bool:
+        backend = keyring.get_keyring()
+        if isinstance(backend, fail.Keyring):
+            return False
+        # A chainer with nothing behind it is a keyring in name only.
+        backends = getattr(backend, "backends", None)
+        return backends is None or len(backends) > 0
+
+    def where(self) -> str:
+        if self.keyring_available():
+            return f"the system keyring ({type(keyring.get_keyring()).__name__})"
+        return "memory, for this run only: this computer has no system keyring"
+
+    def get(self, key: str) -> str | None:
+        if key in self._this_run:
+            return self._this_run[key]
+        if not self.keyring_available():
+            return None
+        try:
+            return keyring.get_password(self.service, key)
+        except KeyringError as exc:
+            log.warning("keyring lookup for %s failed: %s", key, exc)
+            return None
+
+    def set(self, key: str, value: str) -> str:
+        """Keep a secret; returns where it was kept (see `where`)."""
+        if self.keyring_available():
+            try:
+                keyring.set_password(self.service, key, value)
+                self._this_run.pop(key, None)
+                return self.where()
+            except KeyringError as exc:
+                log.warning("keyring refused to store %s: %s", key, exc)
+        self._this_run[key] = value
+        return "memory, for this run only: this computer has no usable system keyring"
+
+    def delete(self, key: str) -> None:
+        self._this_run.pop(key, None)
+        if self.keyring_available():
+            try:
+                keyring.delete_password(self.service, key)
+            except KeyringError:
+                pass
+
+
+def database_secret_key(user: str | None, host: str | None, port: int | None, database: str | None) -> str:
+    return f"database:{user or ''}@{host or 'localhost'}:{port or 5432}/{database or ''}"

@@ -1,0 +1,145 @@
+"""Roles, what each may do, who is acting, and how passwords are kept.
+
+The permission table below is the one place that says what a role may do. Service methods call
+`require(actor, Permission.X)`; the UI reads the same table only to hide what would be refused.
+"""
+
+from __future__ import annotations
+
+import enum
+import getpass
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from .errors import PermissionDenied, ValidationError
+
+
+class Role(str, enum.Enum):
+    DESK = "desk"
+    ADVOCATE = "advocate"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return {
+            Role.DESK: "Desk staff",
+            Role.ADVOCATE: "Advocate",
+            Role.COORDINATOR: "Inclusion coordinator",
+            Role.ADMIN: "Administrator",
+        }[self]
+
+    @classmethod
+    def parse(cls, text: str) -> "Role":
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            allowed = ", ".join(r.value for r in cls)
+            raise ValidationError(f"Role '{text}' is not known. Choose one of: {allowed}.", field="role") from None
+
+
+class Permission(str, enum.Enum):
+    # Areas of the application
+    USE_DESK = "use_desk"
+    VIEW_RESIDENTS = "view_residents"
+    EDIT_RESIDENTS = "edit_residents"
+    OPEN_CASES = "open_cases"
+    WORK_CASES = "work_cases"
+    MANAGE_ALL_CASES = "manage_all_cases"
+    USE_INCLUSION = "use_inclusion"
+    PRINT_GUIDES = "print_guides"
+    VIEW_REPORTS = "view_reports"
+    # Administration
+    MANAGE_STAFF = "manage_staff"
+    MANAGE_SITES = "manage_sites"
+    MANAGE_SETTINGS = "manage_settings"
+    VIEW_AUDIT = "view_audit"
+
+
+_DESK = {
+    Permission.USE_DESK,
+    Permission.VIEW_RESIDENTS,
+    Permission.EDIT_RESIDENTS,
+    Permission.OPEN_CASES,
+    Permission.PRINT_GUIDES,
+}
+
+PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.DESK: frozenset(_DESK),
+    Role.ADVOCATE: frozenset(_DESK | {Permission.WORK_CASES}),
+    Role.COORDINATOR: frozenset(_DESK | {Permission.USE_INCLUSION, Permission.VIEW_REPORTS}),
+    Role.ADMIN: frozenset(Permission),
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The staff member on whose authority a service call runs."""
+
+    staff_id: int | None
+    username: str
+    display_name: str
+    role: Role
+    site_id: int | None
+    site_name: str = ""
+
+    def may(self, permission: Permission) -> bool:
+        return permission in PERMISSIONS[self.role]
+
+    @classmethod
+    def command_line(cls) -> "Actor":
+        """Whoever runs the command line on the database's machine acts as an administrator;
+        the audit names the operating-system account."""
+        try:
+            who = getpass.getuser()
+        except (KeyError, OSError):
+            who = "unknown"
+        return cls(None, f"cli:{who}", f"Command line ({who})", Role.ADMIN, None, "")
+
+
+def require(actor: Actor, permission: Permission) -> None:
+    """Refuse with a message that says what was needed and what the role is."""
+    if not actor.may(permission):
+        raise PermissionDenied(
+            f"{actor.display_name} ({actor.role.label}) may not {permission.value.replace('_', ' ')}. "
+            "Ask an administrator if you need to."
+        )
+
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 256
+
+
+def check_password_rules(password: str, username: str = "") -> None:
+    """Length over complexity (NCSC guidance): at least 10 characters, not the user name."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(
+            f"The password must be at least {MIN_PASSWORD_LENGTH} characters long "
+            "(three random words make a good one).",
+            field="password",
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise ValidationError(f"The password may be at most {MAX_PASSWORD_LENGTH} characters long.", field="password")
+    if username and password.strip().lower() == username.strip().lower():
+        raise ValidationError("The password must not be the same as the user name.", field="password")
+
+
+class PasswordHashing:
+    """Argon2id with a per-user random salt (inside the encoded hash)."""
+
+    def __init__(self, hasher: PasswordHasher | None = None) -> None:
+        self._hasher = hasher or PasswordHasher()
+
+    def hash(self, password: str) -> str:
+        return self._hasher.hash(password)
+
+    def verify(self, encoded: str, password: str) -> bool:
+        try:
+            return self._hasher.verify(encoded, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+    def needs_rehash(self, encoded: str) -> bool:
+        return self._hasher.check_needs_rehash(encoded)

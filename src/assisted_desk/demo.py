@@ -1,0 +1,57 @@
+"""Demo data: several sites and staff in every role, so a new user can explore safely.
+
+Used by `assisted-desk demo` and by the first-run choice "explore with demo data", which opens a
+separate demo database so real records are never mixed with made-up ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .core.errors import ValidationError
+from .core.security import Actor, Role
+from .services import Services
+
+DEMO_PASSWORD = "demo-desk-2026"
+
+DEMO_SITES = [
+    ("Central Library", "library"),
+    ("Northgate Community Hub", "hub"),
+    ("Riverside Library", "library"),
+    ("Eastfield Community Hub", "hub"),
+]
+
+# (user name, full name, role, site index). Names in several scripts, as at a real desk.
+DEMO_STAFF = [
+    ("admin", "Amara Okafor", Role.ADMIN, 0),
+    ("desk", "Łukasz Żółć", Role.DESK, 0),
+    ("desk2", "Ștefan Popescu", Role.DESK, 1),
+    ("desk3", "પ્રિયા પટેલ (Priya Patel)", Role.DESK, 2),
+    ("advocate", "محمد الحسن (Mohammed Al-Hassan)", Role.ADVOCATE, 0),
+    ("advocate2", "Siobhán O'Connor", Role.ADVOCATE, 1),
+    ("coordinator", "Chloé Dubois-Mensah", Role.COORDINATOR, 0),
+    ("coordinator2", "Ngọc Anh Trần", Role.COORDINATOR, 3),
+]
+
+
+def load_demo(services: Services) -> Iterator[str]:
+    """Fill an empty database with demo sites and staff, yielding progress lines.
+
+    Refuses a database that already holds staff: demo records must never mix with real ones."""
+    if not services.staff.needs_setup():
+        raise ValidationError(
+            "This database already holds staff records; demo data is only loaded into an empty database."
+        )
+    first_site, first_kind = DEMO_SITES[0]
+    username, name, _role, _site = DEMO_STAFF[0]
+    admin_record = services.staff.set_up_desk(first_site, first_kind, username, name, DEMO_PASSWORD)
+    admin = Actor(admin_record.id, admin_record.username, admin_record.display_name, Role.ADMIN,
+                  admin_record.site_id, admin_record.site_name)
+    sites = [admin_record.site_id]
+    for site_name, kind in DEMO_SITES[1:]:
+        sites.append(services.staff.add_site(admin, site_name, kind).id)
+    yield f"{len(sites)} sites"
+    for username, name, role, site_index in DEMO_STAFF[1:]:
+        services.staff.add_staff(admin, username, name, role, sites[site_index], DEMO_PASSWORD,
+                                 must_change_password=False)
+    yield f"{len(DEMO_STAFF)} staff, every role (password {DEMO_PASSWORD})"

@@ -1,0 +1,86 @@
+"""Builds the services over one database, for the GUI (app.py) and the command line (cli.py).
+
+No Qt here: the command line must work on a machine without a display.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import URL
+
+from .core.audit import AuditService
+from .core.clock import Clock
+from .core.config import Paths
+from .core.db import Database
+from .core.errors import EnvironmentFault
+from .core.migrate import upgrade
+from .core.secrets import SecretStore, database_secret_key
+from .core.security import PasswordHashing
+from .core.settings import SettingsService
+from .core.signin import SignInService
+from .core.staff import StaffService
+
+
+@dataclass
+class Services:
+    paths: Paths
+    db: Database
+    clock: Clock
+    secrets: SecretStore
+    staff: StaffService
+    signin: SignInService
+    audit: AuditService
+    settings: SettingsService
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def database_password_key(url: URL) -> str:
+    return database_secret_key(url.username, url.host, url.port, url.database)
+
+
+def with_keyring_password(url: URL, secrets: SecretStore) -> URL:
+    """A PostgreSQL address gets its password from the keyring; one is never read from a file."""
+    if url.get_backend_name() != "postgresql" or url.password:
+        return url
+    password = secrets.get(database_password_key(url))
+    return url.set(password=password) if password else url
+
+
+def open_services(
+    paths: Paths,
+    url: URL,
+    *,
+    clock: Clock | None = None,
+    hashing: PasswordHashing | None = None,
+    secrets: SecretStore | None = None,
+    migrate: bool = True,
+) -> Services:
+    """Connect, migrate (copying a SQLite file aside first) and build every service.
+
+    Raises EnvironmentFault when the database cannot be used; nothing is changed then."""
+    clock = clock or Clock()
+    secrets = secrets or SecretStore()
+    hashing = hashing or PasswordHashing()
+    paths.ensure()
+    db = Database(with_keyring_password(url, secrets))
+    try:
+        if migrate:
+            upgrade(db, paths.backup_dir, clock)
+        else:
+            db.ping()
+    except EnvironmentFault:
+        db.dispose()
+        raise
+    return Services(
+        paths=paths,
+        db=db,
+        clock=clock,
+        secrets=secrets,
+        staff=StaffService(db, clock, hashing),
+        signin=SignInService(db, clock, hashing),
+        audit=AuditService(db, clock),
+        settings=SettingsService(db, clock),
+    )
