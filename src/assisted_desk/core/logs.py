@@ -12,8 +12,9 @@ LOG_FILE = "assisted-desk.log"
 
 def configure_logging(paths: Paths, level: int = logging.INFO) -> None:
     root = logging.getLogger()
-    if any(getattr(h, "_assisted_desk", False) for h in root.handlers):
-        return
+    for old in [h for h in root.handlers if getattr(h, "_assisted_desk", False)]:
+        root.removeHandler(old)  # a new home (tests, a second desk) gets its own log file
+        old.close()
     try:
         paths.log_dir.mkdir(parents=True, exist_ok=True)
         handler: logging.Handler = RotatingFileHandler(

@@ -32,7 +32,8 @@ class SecretStore:
 
     def where(self) -> str:
         if self.keyring_available():
-            return f"the system keyring ({type(keyring.get_keyring()).__name__})"
+            backend = keyring.get_keyring()
+            return f"the system keyring ({getattr(backend, 'name', type(backend).__name__)})"
         return "memory, for this run only: this computer has no system keyring"
 
     def get(self, key: str) -> str | None:

@@ -1,0 +1,109 @@
+"""The command line, run in-process and as a real subprocess, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+
+import pytest
+
+from assisted_desk import __version__
+from assisted_desk.cli import main
+from assisted_desk.demo import DEMO_PASSWORD
+
+
+@pytest.fixture
+def cli(tmp_path, empty_database_url, monkeypatch, capsys):
+    home = tmp_path / "home"
+
+    def run(*args: str, stdin: str = "") -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        code = main(["--home", str(home), "--database", empty_database_url, *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    run.home = home
+    return run
+
+
+def test_version_as_a_real_command():
+    done = subprocess.run([sys.executable, "-m", "assisted_desk", "--version"], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == f"assisted-desk {__version__}"
+
+
+def test_db_upgrade_and_current(cli):
+    code, out, _ = cli("db", "current")
+    assert code == 0 and "schema empty (needs upgrading" in out
+    code, out, _ = cli("db", "upgrade")
+    assert code == 0 and "(up to date)" in out
+    code, out, _ = cli("db", "current")
+    assert "up to date" in out
+
+
+def test_demo_then_staff_commands(cli):
+    code, out, _ = cli("demo")
+    assert code == 0 and DEMO_PASSWORD in out
+    code, out, _ = cli("staff", "list")
+    assert "Łukasz Żółć" in out and "coordinator" in out and "advocate" in out
+    code, out, err = cli("staff", "add", "nowak", "--name", "Łukasz Nowak", "--role", "desk",
+                         "--site", "riverside library", "--password-stdin", stdin="first password 1\n")
+    assert code == 0, err
+    assert "Riverside Library" in out
+    code, out, _ = cli("staff", "disable", "NOWAK")
+    assert code == 0 and "disabled" in out
+    code, out, _ = cli("staff", "enable", "nowak")
+    assert "active" in out
+    code, out, _ = cli("staff", "reset-password", "nowak", "--password-stdin", stdin="another password 2\n")
+    assert code == 0 and "reset" in out
+
+
+def test_demo_refuses_a_database_with_records(cli):
+    assert cli("demo")[0] == 0
+    code, _, err = cli("demo")
+    assert code == 1
+    assert err.count("\n") == 1 and "already holds staff records" in err
+
+
+@pytest.mark.parametrize(
+    "args, stdin, message",
+    [
+        (("staff", "add", "xyz1", "--name", "X", "--role", "desk", "--site", "Nowhere", "--password-stdin"),
+         "long enough password\n", "no site called 'Nowhere'"),
+        (("staff", "add", "xyz1", "--name", "X", "--role", "desk", "--site", "Central Library", "--password-stdin"),
+         "short\n", "at least 10 characters"),
+        (("staff", "add", "xyz1", "--name", "X", "--role", "desk", "--site", "Central Library"),
+         "", "pass it with --password-stdin"),
+        (("staff", "disable", "ghost"), "", "no staff member with the user name ghost"),
+        (("staff", "disable", "admin"), "", "only active administrator"),
+    ],
+)
+def test_errors_exit_non_zero_with_one_clear_line(cli, args, stdin, message):
+    cli("demo")
+    code, _, err = cli(*args, stdin=stdin)
+    assert code == 1
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_unreachable_database_exits_2_without_showing_the_password(tmp_path, capsys):
+    code = main(["--home", str(tmp_path), "--database", "postgresql://desk:topsecret99@127.0.0.1:1/x",
+                 "db", "current"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "cannot be reached" in err and "topsecret99" not in err
+
+
+def test_set_password_goes_to_the_keyring(tmp_path, memory_keyring, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("pg-password-1\n"))
+    code = main(["--home", str(tmp_path), "--database", "postgresql://desk@db.example/borough",
+                 "db", "set-password", "--password-stdin"])
+    assert code == 0
+    assert "system keyring" in capsys.readouterr().out
+    assert memory_keyring.secrets[("assisted-desk", "database:desk@db.example:5432/borough")] == "pg-password-1"
+    assert "pg-password-1" not in "".join(p.read_text() for p in tmp_path.rglob("*") if p.is_file())
+
+
+def test_logs_go_to_a_file_under_home(cli):
+    cli("demo")
+    assert (cli.home / "data" / "logs" / "assisted-desk.log").exists()
