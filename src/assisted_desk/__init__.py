@@ -1,8 +1,4 @@
 """Assisted Desk: helping residents use council services at library and hub desks."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("assisted-desk")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0"
+# The one place the version is written (pyproject.toml reads it from here).
+__version__ = "0.1.0"

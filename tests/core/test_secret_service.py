@@ -110,6 +110,28 @@ def secret_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     home.mkdir()
     # A short path of its own: a unix socket path must fit in 108 bytes.
     runtime = Path(tempfile.mkdtemp(prefix="ad-bus-"))
+    processes: list[subprocess.Popen[bytes]] = []
+    previous_backend = keyring.get_keyring()
+    try:
+        _start_secret_service(tmp_path, home, runtime, processes, monkeypatch)
+        keyring.set_keyring(keyring.backends.SecretService.Keyring())
+        yield
+    finally:
+        keyring.set_keyring(previous_backend)
+        for process in reversed(processes):
+            _stop(process)
+        shutil.rmtree(runtime, ignore_errors=True)
+
+
+def _start_secret_service(
+    tmp_path: Path,
+    home: Path,
+    runtime: Path,
+    processes: list[subprocess.Popen[bytes]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Start dbus-daemon, then gnome-keyring-daemon on it; both go into `processes` as soon
+    as they exist, so the fixture stops them whatever happens next."""
     runtime.chmod(0o700)
     config = tmp_path / "session-bus.conf"
     config.write_text(BUS_CONFIG.format(runtime=runtime))
@@ -123,50 +145,39 @@ def secret_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[
         "XDG_CACHE_HOME": str(home / ".cache"),
     }
 
-    processes: list[subprocess.Popen[bytes]] = []
-    previous_backend = keyring.get_keyring()
-    try:
-        # dbus-daemon's own complaints (e.g. it may not raise its fd limit) go to a file
-        # that is only shown when the bus does not come up.
-        bus_log_path = tmp_path / "dbus-daemon.log"
-        with bus_log_path.open("wb") as bus_log:
-            bus = subprocess.Popen(
-                ["dbus-daemon", f"--config-file={config}", "--nofork", "--nopidfile", "--print-address=1"],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=bus_log,
-                env=env,
-            )
-        processes.append(bus)
-        address = _read_bus_address(bus, bus_log_path)
-        env["DBUS_SESSION_BUS_ADDRESS"] = address
-        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address)
+    # dbus-daemon's own complaints (e.g. it may not raise its fd limit) go to a file
+    # that is only shown when the bus does not come up.
+    bus_log_path = tmp_path / "dbus-daemon.log"
+    with bus_log_path.open("wb") as bus_log:
+        bus = subprocess.Popen(
+            ["dbus-daemon", f"--config-file={config}", "--nofork", "--nopidfile", "--print-address=1"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=bus_log,
+            env=env,
+        )
+    processes.append(bus)
+    address = _read_bus_address(bus, bus_log_path)
+    env["DBUS_SESSION_BUS_ADDRESS"] = address
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address)
 
-        # --unlock reads the login keyring's password from stdin and, as the keyring does
-        # not exist yet, creates it unlocked; gnome-keyring points the "default" alias at
-        # it, which is the collection keyring's SecretService backend uses.
-        log_path = tmp_path / "gnome-keyring.log"
-        with log_path.open("wb") as log_file:
-            daemon = subprocess.Popen(
-                ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
-                stdin=subprocess.PIPE,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                env=env,
-            )
-        processes.append(daemon)
-        assert daemon.stdin is not None
-        daemon.stdin.write(b"test-login-password")
-        daemon.stdin.close()
-        _wait_for_secret_service(daemon, log_path)
-
-        keyring.set_keyring(keyring.backends.SecretService.Keyring())
-        yield
-    finally:
-        keyring.set_keyring(previous_backend)
-        for process in reversed(processes):
-            _stop(process)
-        shutil.rmtree(runtime, ignore_errors=True)
+    # --unlock reads the login keyring's password from stdin and, as the keyring does
+    # not exist yet, creates it unlocked; gnome-keyring points the "default" alias at
+    # it, which is the collection keyring's SecretService backend uses.
+    log_path = tmp_path / "gnome-keyring.log"
+    with log_path.open("wb") as log_file:
+        daemon = subprocess.Popen(
+            ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
+            stdin=subprocess.PIPE,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    processes.append(daemon)
+    assert daemon.stdin is not None
+    daemon.stdin.write(b"test-login-password")
+    daemon.stdin.close()
+    _wait_for_secret_service(daemon, log_path)
 
 
 def _items_in_secret_service(key: str) -> list[tuple[dict[str, str], bytes]]:

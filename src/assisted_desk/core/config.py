@@ -7,16 +7,16 @@ platform's usual folders (platformdirs).
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from typing import TYPE_CHECKING
 
 from .errors import EnvironmentFault
+
+if TYPE_CHECKING:  # SQLAlchemy loads only when a database is used: start-up time is measured
+    from sqlalchemy.engine import URL
 
 APP_NAME = "assisted-desk"
 HOME_ENV = "ASSISTED_DESK_HOME"
@@ -38,6 +38,8 @@ class Paths:
         if home:
             root = Path(home).expanduser().resolve()
             return cls(data_dir=root / "data", config_dir=root / "config", log_dir=root / "data" / "logs")
+        import platformdirs  # only without --home: a measured slice of start-up
+
         data = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
         return cls(
             data_dir=data,
@@ -75,6 +77,8 @@ class Paths:
 
 def read_settings(paths: Paths) -> dict:
     """The settings file as a dict; missing means defaults. A broken file is named, not ignored."""
+    import json
+
     try:
         text = paths.settings_file.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -94,6 +98,8 @@ def read_settings(paths: Paths) -> dict:
 
 
 def write_settings(paths: Paths, settings: dict) -> None:
+    import json
+
     paths.ensure()
     tmp = paths.settings_file.with_suffix(".tmp")
     try:
@@ -104,6 +110,9 @@ def write_settings(paths: Paths, settings: dict) -> None:
 
 
 def parse_database_url(text: str) -> URL:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     try:
         url = make_url(text.strip())
     except ArgumentError as exc:
@@ -143,6 +152,8 @@ def resolve_database_url(paths: Paths, explicit: str | None = None) -> URL:
 
 
 def sqlite_url(path: Path) -> URL:
+    from sqlalchemy.engine import URL
+
     return URL.create("sqlite", database=str(path))
 
 

@@ -123,6 +123,7 @@ def fault_from(exc: Exception, url: URL) -> EnvironmentFault | None:
         return EnvironmentFault(
             f"The database server {where} refused the user name or password.",
             "Set the password again with 'assisted-desk db set-password'.",
+            needs_password=True,
         )
     if isinstance(exc, OperationalError):
         return EnvironmentFault(

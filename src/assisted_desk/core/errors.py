@@ -49,9 +49,11 @@ class SignInRefused(DeskError):
 class EnvironmentFault(DeskError):
     """The database, disk or network is not usable. `advice` says what to do about it."""
 
-    def __init__(self, message: str, advice: str = "") -> None:
+    def __init__(self, message: str, advice: str = "", *, needs_password: bool = False) -> None:
         super().__init__(message)
         self.advice = advice
+        # True when asking for the database password again could fix it.
+        self.needs_password = needs_password
 
     def __str__(self) -> str:
         return f"{self.message} {self.advice}".strip()

@@ -6,13 +6,14 @@ Where no keyring backend exists the secret is kept in memory for this run only, 
 
 from __future__ import annotations
 
-import logging
 
-import keyring
-from keyring.backends import fail
-from keyring.errors import KeyringError
 
-log = logging.getLogger(__name__)
+def _log():
+    import logging
+
+    return logging.getLogger(__name__)
+
+# keyring is imported where it is used: loading its backends costs start-up time.
 
 SERVICE = "assisted-desk"
 
@@ -23,6 +24,9 @@ class SecretStore:
         self._this_run: dict[str, str] = {}
 
     def keyring_available(self) -> bool:
+        import keyring
+        from keyring.backends import fail
+
         backend = keyring.get_keyring()
         if isinstance(backend, fail.Keyring):
             return False
@@ -31,6 +35,8 @@ class SecretStore:
         return backends is None or len(backends) > 0
 
     def where(self) -> str:
+        import keyring
+
         if self.keyring_available():
             backend = keyring.get_keyring()
             return f"the system keyring ({getattr(backend, 'name', type(backend).__name__)})"
@@ -41,26 +47,35 @@ class SecretStore:
             return self._this_run[key]
         if not self.keyring_available():
             return None
+        import keyring
+        from keyring.errors import KeyringError
+
         try:
             return keyring.get_password(self.service, key)
         except KeyringError as exc:
-            log.warning("keyring lookup for %s failed: %s", key, exc)
+            _log().warning("keyring lookup for %s failed: %s", key, exc)
             return None
 
     def set(self, key: str, value: str) -> str:
         """Keep a secret; returns where it was kept (see `where`)."""
+        import keyring
+        from keyring.errors import KeyringError
+
         if self.keyring_available():
             try:
                 keyring.set_password(self.service, key, value)
                 self._this_run.pop(key, None)
                 return self.where()
             except KeyringError as exc:
-                log.warning("keyring refused to store %s: %s", key, exc)
+                _log().warning("keyring refused to store %s: %s", key, exc)
         self._this_run[key] = value
         return "memory, for this run only: this computer has no usable system keyring"
 
     def delete(self, key: str) -> None:
         self._this_run.pop(key, None)
+        import keyring
+        from keyring.errors import KeyringError
+
         if self.keyring_available():
             try:
                 keyring.delete_password(self.service, key)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,23 +14,8 @@ from .db import Database
 from .errors import ConflictError, NotFound, ValidationError
 from .models import Site, Staff
 from .security import Actor, PasswordHashing, Permission, Role, check_password_rules, require
+from .site_kind import SiteKind
 from .validation import clean_text, clean_username
-
-
-class SiteKind(str, enum.Enum):
-    LIBRARY = "library"
-    HUB = "hub"
-
-    @property
-    def label(self) -> str:
-        return {SiteKind.LIBRARY: "Library", SiteKind.HUB: "Community hub"}[self]
-
-    @classmethod
-    def parse(cls, text: str) -> "SiteKind":
-        try:
-            return cls(str(text).strip().lower())
-        except ValueError:
-            raise ValidationError("A site is either a library or a hub.", field="kind") from None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,46 @@
+"""UI fixtures: the real start window and controller over real databases."""
+
+from __future__ import annotations
+
+import pytest
+
+from assisted_desk.app import DeskController, _load_style, database_opener
+from assisted_desk.core.secrets import SecretStore
+from assisted_desk.ui.workers import wait_for_background_jobs
+
+
+@pytest.fixture(autouse=True)
+def styled_app(qapp):
+    _load_style(qapp)
+    yield qapp
+    wait_for_background_jobs()
+
+
+@pytest.fixture
+def opener(paths, database_url, clock, hashing):
+    return database_opener(paths, database_url, SecretStore(), clock=clock, hashing=hashing)
+
+
+@pytest.fixture
+def empty_opener(paths, empty_database_url, clock, hashing):
+    return database_opener(paths, empty_database_url, SecretStore(), clock=clock, hashing=hashing)
+
+
+@pytest.fixture
+def make_controller(qtbot, qapp):
+    built = []
+
+    def make(opener) -> DeskController:
+        controller = DeskController(qapp, opener)
+        qtbot.addWidget(controller.start_window)
+        built.append(controller)
+        return controller
+
+    yield make
+    for controller in built:
+        controller.shutdown()
+
+
+@pytest.fixture
+def controller(make_controller, opener):
+    return make_controller(opener)
