@@ -14,6 +14,10 @@ import tempfile
 from pathlib import Path
 
 
+PASSWORD_ROLE = "desk_pw"
+PASSWORD_ROLE_SECRET = "Łódź-secret-2026"
+
+
 def find_bin_dir() -> Path | None:
     for candidate in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
         if Path(candidate, "initdb").exists() and Path(candidate, "pg_ctl").exists():
@@ -47,6 +51,10 @@ class ThrowawayPostgres:
     def start(self) -> None:
         self._run(str(self.bin_dir / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres",
                   "-E", "UTF8", "--no-sync", "--locale=C.UTF-8")
+        # One role must give a password (scram), so the password prompt and keyring are tested
+        # for real; every other role is trusted.
+        hba = self.data / "pg_hba.conf"
+        hba.write_text(f"host all {PASSWORD_ROLE} 127.0.0.1/32 scram-sha-256\n" + hba.read_text())
         options = f"-F -p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c max_connections=200"
         self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-o", options, "-w",
                   "-l", str(self.root / "server.log"), "start")
@@ -56,6 +64,15 @@ class ThrowawayPostgres:
             self._run(str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
+
+    def add_password_role(self, database: str) -> str:
+        """A role that must sign in with PASSWORD_ROLE_SECRET and owns `database`; returns a
+        URL without the password."""
+        self.execute(f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{PASSWORD_ROLE}') THEN "
+                     f"CREATE ROLE {PASSWORD_ROLE} LOGIN PASSWORD '{PASSWORD_ROLE_SECRET}'; END IF; END $$")
+        self.execute(f'ALTER DATABASE "{database}" OWNER TO {PASSWORD_ROLE}')
+        self.execute(f'GRANT ALL ON SCHEMA public TO {PASSWORD_ROLE}')
+        return f"postgresql+psycopg://{PASSWORD_ROLE}@127.0.0.1:{self.port}/{database}"
 
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"

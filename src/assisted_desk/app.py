@@ -34,10 +34,14 @@ def database_opener(paths: Paths, database_arg: str | None, secrets: SecretStore
         from .services import database_password_key, open_services
 
         url = sqlite_url(paths.demo_database) if demo else resolve_database_url(paths, database_arg)
+        where = ""
         if password and url.get_backend_name() == "postgresql":
             where = secrets.set(database_password_key(url), password)
             _log().info("database password kept in %s", where)
-        return open_services(paths, url, secrets=secrets, **service_options)
+        services = open_services(paths, url, secrets=secrets, **service_options)
+        if where:
+            services.notice = f"The database password is kept in {where}."
+        return services
 
     return open_database
 

@@ -32,6 +32,7 @@ class Services:
     signin: SignInService
     audit: AuditService
     settings: SettingsService
+    notice: str = ""  # something the person should know about how the database was opened
 
     def close(self) -> None:
         self.db.dispose()

@@ -49,12 +49,12 @@ def answering_message_boxes(*buttons: QMessageBox.StandardButton):
     list of what each box said. Fails if a box that was expected never opened."""
     said: list[str] = []
     pending = list(buttons)
-    answered: set[int] = set()
+    answered: list[QMessageBox] = []  # held, so a new box never looks like an old one
 
     def attempt() -> None:
         box = QApplication.activeModalWidget()
-        if pending and isinstance(box, QMessageBox) and box.isVisible() and id(box) not in answered:
-            answered.add(id(box))
+        if pending and isinstance(box, QMessageBox) and box.isVisible() and all(box is not b for b in answered):
+            answered.append(box)
             said.append(box.text())
             box.button(pending.pop(0)).click()
 
@@ -469,6 +469,9 @@ def test_audit_dates_are_whole_london_days(qtbot, page, services, admin, clock):
     tab.search_button.click()
     assert "From date is after the To date" in tab.message.text()
     assert tab.showing.text() == "Showing 1–1 of 1"
+    tab.since.setDate(QDate(2026, 11, 26))
+    tab.search_button.click()
+    assert tab.message.isHidden() and tab.showing.text() == "Showing 1–1 of 1"
 
 
 def test_london_days_become_utc_bounds_in_summer_and_winter():
@@ -529,6 +532,19 @@ def test_screenshots_of_each_tab(qtbot, page, services, admin, artifacts):
         qtbot.wait(20)
         if backend == "sqlite":
             assert page.grab().save(str(artifacts / f"admin-{name}.png"))
+    page.resize(760, 560)  # a small laptop window: messages wrap, nothing is cut off
+    page.tabs.setCurrentWidget(page.settings_tab)
+    page.settings_tab.idle_lock.setValue(12)
+    page.settings_tab.save_button.click()
+    page.tabs.setCurrentWidget(page.audit_tab)
+    page.audit_tab.since.setDate(QDate(2026, 11, 24))
+    page.audit_tab.until.setDate(QDate(2026, 11, 23))
+    page.audit_tab.search_button.click()
+    for name, tab in (("settings-saved", page.settings_tab), ("audit-refused", page.audit_tab)):
+        page.tabs.setCurrentWidget(tab)
+        qtbot.wait(20)
+        if backend == "sqlite":
+            assert page.grab().save(str(artifacts / f"admin-{name}.png"))
     page.tabs.setCurrentIndex(0)
     page.staff_tab.select(admin.staff_id)
     page.staff_tab.edit_button.click()
@@ -538,6 +554,14 @@ def test_screenshots_of_each_tab(qtbot, page, services, admin, artifacts):
     dialog.save_button.click()
     if backend == "sqlite":
         assert dialog.grab().save(str(artifacts / "admin-staff-dialog.png"))
+    dialog.display_name.setText("Amara Okafor-Mensah")
+    shown = staff_named(services, admin, "admin")
+    services.staff.update_staff(admin, admin.staff_id, shown.version, "Amara O.", Role.ADMIN, admin.site_id)
+    dialog.save_button.click()
+    qtbot.wait(20)
+    assert "Saved now" in dialog.message.text()
+    if backend == "sqlite":
+        assert dialog.grab().save(str(artifacts / "admin-staff-conflict.png"))
     dialog.reject()
     page.staff_tab.add_button.click()
     add = page.staff_tab.dialog

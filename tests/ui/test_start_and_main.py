@@ -102,11 +102,14 @@ def test_sign_in_typed_before_the_database_is_open_goes_ahead(qtbot, controller,
     assert "admin" in controller.main_window.area_pages
 
 
-def test_first_run_sets_up_the_desk_and_keeps_typing_after_a_refusal(qtbot, make_controller, empty_opener):
+def test_first_run_sets_up_the_desk_and_keeps_typing_after_a_refusal(qtbot, make_controller, empty_opener,
+                                                                       artifacts):
     controller = make_controller(empty_opener)
     started(qtbot, controller)
     window = controller.start_window
     assert window.pages.currentWidget() is window.first_run_page
+    window.show()
+    window.grab().save(str(artifacts / "first-run.png"))
     qtbot.mouseClick(window.first_run_page.set_up, Qt.MouseButton.LeftButton)
     page = window.set_up_page
     page.site_name.setText("Biblioteka Śródmieście")
@@ -117,6 +120,8 @@ def test_first_run_sets_up_the_desk_and_keeps_typing_after_a_refusal(qtbot, make
     page.repeat.setText("short")
     qtbot.mouseClick(page.create, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "at least 10" in page.message.text(), timeout=10_000)
+    qtbot.wait(50)
+    window.grab().save(str(artifacts / "set-up-refused.png"))
     assert (page.site_name.text(), page.display_name.text()) == ("Biblioteka Śródmieście", "محمد الحسن")
     assert page.password.hasFocus() or not window.isActiveWindow()
     page.password.setText("a much longer password")
@@ -278,24 +283,85 @@ def test_every_interactive_widget_has_an_accessible_name(qtbot, main_window, con
 
 
 @pytest.mark.parametrize("scale", [1, 2])
-def test_windows_render_to_png(qtbot, qapp, controller, main_window, artifacts, scale, request):
+def test_windows_render_to_png(qtbot, qapp, controller, desk_ready, admin, artifacts, scale, request):
+    """Rendered for a person to look at (test-artifacts/), at normal and at 200% text size."""
     if scale == 2:
         font = qapp.font()
-        original = font.pointSizeF()
+        original, sheet = font.pointSizeF(), qapp.styleSheet()
         font.setPointSizeF(original * 2)
         qapp.setFont(font)
-        qapp.setStyleSheet(qapp.styleSheet().replace("11pt", "22pt").replace("12pt", "24pt")
+        qapp.setStyleSheet(sheet.replace("11pt", "22pt").replace("12pt", "24pt")
                            .replace("13pt", "26pt").replace("18pt", "36pt"))
-        request.addfinalizer(lambda: (font.setPointSizeF(original), qapp.setFont(font)))
+
+        def restore() -> None:
+            font.setPointSizeF(original)
+            qapp.setFont(font)
+            qapp.setStyleSheet(sheet)
+
+        request.addfinalizer(restore)
     backend = "pg" if "postgresql" in request.node.callspec.id else "sqlite"
     started(qtbot, controller)
     controller.start_window.show()
     assert controller.start_window.grab().save(str(artifacts / f"sign-in-{scale}x-{backend}.png"))
-    main_window.show_area("admin")
-    main_window.resize(1100 * scale, 720 * scale)
-    assert main_window.grab().save(str(artifacts / f"main-window-admin-{scale}x-{backend}.png"))
-    main_window.show_area("desk")
-    assert main_window.grab().save(str(artifacts / f"main-window-desk-{scale}x-{backend}.png"))
-    main_window.lock()
-    assert main_window.grab().save(str(artifacts / f"main-window-locked-{scale}x-{backend}.png"))
-    assert QApplication.instance() is qapp
+    window = MainWindow(desk_ready, admin)
+    qtbot.addWidget(window)
+    window.resize(1100 * scale, 720 * scale)
+    window.show()
+    for area in ("admin", "desk"):
+        window.show_area(area)
+        assert window.grab().save(str(artifacts / f"main-window-{area}-{scale}x-{backend}.png"))
+    window.lock()
+    qtbot.wait(50)  # let the layout settle as it would on screen
+    assert window.grab().save(str(artifacts / f"main-window-locked-{scale}x-{backend}.png"))
+    window.handing_over = True
+    window.close()
+    wait_for_background_jobs()
+
+
+def test_postgres_password_is_asked_for_and_kept_in_the_keyring(qtbot, make_controller, postgres, paths, clock,
+                                                                 hashing, memory_keyring):
+    from assisted_desk.app import database_opener
+    from assisted_desk.core.secrets import SecretStore
+
+    from ..pg import PASSWORD_ROLE_SECRET
+
+    postgres.execute('CREATE DATABASE "password_desk" TEMPLATE template0')
+    url = postgres.add_password_role("password_desk")
+    controller = make_controller(database_opener(paths, url, SecretStore(), clock=clock, hashing=hashing))
+    started(qtbot, controller)
+    window = controller.start_window
+    page = window.problem_page
+    assert window.pages.currentWidget() is page
+    assert page.password_row.isVisibleTo(window) and "password" in page.what.text()
+    page.password.setText("wrong password")
+    qtbot.mouseClick(page.retry_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is page and page.password.text() == "", timeout=20_000)
+    assert "refused the user name or password" in page.what.text()
+    page.password.setText(PASSWORD_ROLE_SECRET)
+    qtbot.mouseClick(page.retry_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.services is not None, timeout=20_000)
+    assert "system keyring" in window.sign_in_page.hint.text()
+    assert list(memory_keyring.secrets.values()) == [PASSWORD_ROLE_SECRET]
+    assert window.pages.currentWidget() is window.first_run_page  # a new, empty database
+
+
+def test_without_a_keyring_the_password_is_kept_for_this_run_and_the_desk_says_so(
+        qtbot, make_controller, postgres, paths, clock, hashing):
+    import keyring
+    from keyring.backends import fail
+
+    from assisted_desk.app import database_opener
+    from assisted_desk.core.secrets import SecretStore
+
+    from ..pg import PASSWORD_ROLE_SECRET
+
+    keyring.set_keyring(fail.Keyring())
+    postgres.execute('CREATE DATABASE "password_desk_2" TEMPLATE template0')
+    url = postgres.add_password_role("password_desk_2")
+    controller = make_controller(database_opener(paths, url, SecretStore(), clock=clock, hashing=hashing))
+    started(qtbot, controller)
+    window = controller.start_window
+    window.problem_page.password.setText(PASSWORD_ROLE_SECRET)
+    qtbot.mouseClick(window.problem_page.retry_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.services is not None, timeout=20_000)
+    assert "for this run only" in window.first_run_page.message.text()

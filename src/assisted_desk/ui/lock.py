@@ -58,7 +58,14 @@ class LockPage(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        outer = QVBoxLayout(self)
+        # A readable column in the middle of the screen, whatever the window's width.
+        centre = QHBoxLayout(self)
+        panel = QWidget()
+        panel.setFixedWidth(panel.fontMetrics().averageCharWidth() * 64)
+        centre.addStretch(1)
+        centre.addWidget(panel, 3)
+        centre.addStretch(1)
+        outer = QVBoxLayout(panel)
         outer.addStretch(1)
         title = QLabel(self.tr("This desk is locked"))
         title.setObjectName("pageTitle")

@@ -59,6 +59,14 @@ AREAS = (
 )
 
 
+def short_path(text: str, keep: int = 36) -> str:
+    """A long file path shortened from the left, so the status bar never clips it mid-word;
+    the whole path stays in the tooltip."""
+    if len(text) <= keep:
+        return text
+    return "…" + text[-keep:]
+
+
 def areas_for(actor: Actor) -> list[Area]:
     return [area for area in AREAS if any(actor.may(p) for p in area.permissions)]
 
@@ -180,8 +188,11 @@ class MainWindow(QMainWindow):
             self.tr("Signed-in person"))
         self.site_label = self._status_label(self.tr("Site: {0}").format(self.actor.site_name or "—"),
                                              self.tr("Site"))
-        self.database_label = self._status_label(self.tr("Database: {0}").format(self.services.db.description),
+        description = self.services.db.description
+        self.database_label = self._status_label(self.tr("Database: {0}").format(short_path(description)),
                                                  self.tr("Database"))
+        self.database_label.setToolTip(description)
+        self.database_label.setAccessibleDescription(description)
         self.connection_label = self._status_label(self.tr("Checking connection…"), self.tr("Connection state"))
         for label in (self.person_label, self.site_label, self.database_label):
             bar.addWidget(label)

@@ -27,6 +27,7 @@ def show_problem(parent: QWidget | None, error: DeskError) -> None:
         box.setText(error.message)
     box.setAccessibleName(box.windowTitle())
     box.exec()
+    box.deleteLater()
 
 
 class FormMessage(QLabel):

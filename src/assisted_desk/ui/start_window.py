@@ -111,13 +111,18 @@ class StartWindow(QWidget):
         self.services, needs_setup = result
         where = self.tr("Database: {0}").format(self.services.db.description)
         self.sign_in_page.database_line.setText(where)
-        self.first_run_page.database_line.setText(where)
+        if needs_setup:
+            self.first_run_page.database_line.setText(where)
         if self.demo:
             from ..demo import DEMO_PASSWORD
 
             self.sign_in_page.hint.show_info(self.tr(DEMO_HINT).format(password=DEMO_PASSWORD))
+        elif self.services.notice:
+            self.sign_in_page.hint.show_info(self.services.notice)
         if needs_setup:
             self._pending = None
+            if self.services.notice:
+                self.first_run_page.message.show_info(self.services.notice)
             self.pages.setCurrentWidget(self.first_run_page)
             self.first_run_page.set_up.setFocus()
             return

@@ -157,7 +157,9 @@ class AuditTab(QWidget):
         self.action.setEditable(True)
         self.action.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.action.setAccessibleName(self.tr("Action"))
-        self.action.lineEdit().setPlaceholderText(self.tr("any, or the start of one: staff."))
+        self.action.lineEdit().setPlaceholderText(self.tr("any"))
+        self.action.setToolTip(self.tr("Choose an action, or type the start of one (such as staff.) to see "
+                                       "every action of that kind."))
         self.action.lineEdit().setAccessibleName(self.tr("Action"))
         self.record_type = QComboBox()
         self.record_type.setAccessibleName(self.tr("Record type"))
@@ -284,6 +286,7 @@ class AuditTab(QWidget):
         filters = self.filters_from_form()
         if filters is None:
             return
+        self.message.clear_message()
         self._filters = filters
         self.offset = 0
         self._load()
@@ -309,7 +312,6 @@ class AuditTab(QWidget):
 
     def _load(self) -> None:
         # One indexed query for at most one page: quick enough for the GUI thread.
-        self.message.clear_message()
         try:
             page = self.services.audit.browse(self.actor, self._filters, limit=PAGE_SIZE, offset=self.offset)
             sites = {site.id: site.name for site in self.services.staff.list_sites()}

@@ -142,6 +142,16 @@ class RecordDialog(QDialog):
         overwrite) and describe what is saved now, in a sentence."""
         raise NotImplementedError
 
+    def show_error(self, text: str) -> None:
+        self.message.show_error(text)
+        # A wrapped message needs more height than the dialog had when it opened.
+        layout = self.layout()
+        layout.activate()
+        needed = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else -1
+        needed = max(needed, layout.totalSizeHint().height())
+        if needed > self.height():
+            self.resize(self.width(), needed)
+
     # ---- the one place refusals are handled -------------------------------------------------
 
     def accept(self) -> None:
@@ -149,7 +159,7 @@ class RecordDialog(QDialog):
         try:
             self.saved = self.save()
         except ValidationError as error:
-            self.message.show_error(error.message)
+            self.show_error(error.message)
             focus_field(self.fields, error)
             return
         except ConflictError as error:
@@ -169,10 +179,10 @@ class RecordDialog(QDialog):
     def _after_conflict(self, error: ConflictError) -> None:
         current = self.refetch() if self.refetch is not None else None
         if current is None:
-            self.message.show_error(error.message)
+            self.show_error(error.message)
             return
         now_saved = self.adopt(current)
-        self.message.show_error(
-            self.tr("{0}\nSaved now: {1}. Press Save again to replace it with what this form shows, "
-                    "or Cancel to keep it.").format(error.message, now_saved)
+        self.show_error(
+            self.tr("{0}\nSaved now: {1}. Your changes are still in this form: press Save to apply them "
+                    "over it, or Cancel to keep what is saved.").format(error.message, now_saved)
         )

@@ -236,7 +236,9 @@ class StaffTab(QWidget):
         box.setDefaultButton(QMessageBox.StandardButton.No)
         box.setAccessibleName(self.tr("Disable account"))
         box.exec()
-        return box.clickedButton() is box.button(QMessageBox.StandardButton.Yes)
+        confirmed = box.clickedButton() is box.button(QMessageBox.StandardButton.Yes)
+        box.deleteLater()
+        return confirmed
 
     def _sites(self):
         try:
