@@ -202,9 +202,30 @@ def _run_with_services(args: argparse.Namespace, command: str, services) -> int:
     return 0
 
 
+def _plain_gui_start(argv: Sequence[str]) -> argparse.Namespace | None:
+    """The everyday start (no command, at most --home and --database) without building the
+    whole parser, which is a measured slice of start-up. Anything else goes to argparse."""
+    options = {"home": None, "database": None}
+    items = list(argv)
+    while items:
+        item = items.pop(0)
+        name, equals, value = item.partition("=")
+        key = {"--home": "home", "--database": "database"}.get(name)
+        if key is None or options[key] is not None:
+            return None
+        if not equals:
+            if not items or items[0].startswith("-"):
+                return None
+            value = items.pop(0)
+        if not value:
+            return None
+        options[key] = value
+    return argparse.Namespace(command=None, **options)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = _plain_gui_start(argv) or build_parser().parse_args(argv)
     try:
         return run(args)
     except EnvironmentFault as exc:

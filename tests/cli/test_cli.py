@@ -107,3 +107,28 @@ def test_set_password_goes_to_the_keyring(tmp_path, memory_keyring, monkeypatch,
 def test_logs_go_to_a_file_under_home(cli):
     cli("demo")
     assert (cli.home / "data" / "logs" / "assisted-desk.log").exists()
+
+
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        ([], {"home": None, "database": None}),
+        (["--home", "/tmp/a"], {"home": "/tmp/a", "database": None}),
+        (["--home=/tmp/a", "--database", "sqlite:///x"], {"home": "/tmp/a", "database": "sqlite:///x"}),
+        (["--home"], None),
+        (["--home", "/a", "--home", "/b"], None),
+        (["gui"], None),
+        (["--version"], None),
+        (["--database="], None),
+    ],
+)
+def test_the_everyday_start_skips_the_full_parser_only_when_it_means_the_same(argv, expected):
+    from assisted_desk.cli import _plain_gui_start, build_parser
+
+    plain = _plain_gui_start(argv)
+    if expected is None:
+        assert plain is None
+        return
+    assert vars(plain) == {"command": None, **expected}
+    full = build_parser().parse_args(argv)
+    assert (full.command, full.home, full.database) == (None, expected["home"], expected["database"])

@@ -68,7 +68,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def make_engine(url: URL) -> Engine:
     if url.get_backend_name() == "sqlite":
-        if url.database:
+        if url.database and not url.database.startswith("file:"):  # a URI names its own path
             from pathlib import Path
 
             try:
