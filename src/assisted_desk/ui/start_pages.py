@@ -33,6 +33,16 @@ def _note(text: str = "") -> QLabel:
     return label
 
 
+def repeated_correctly(password: QLineEdit, repeat: QLineEdit, message: FormMessage) -> bool:
+    """A new password is typed twice; when the two differ, say so and ask for the repeat again."""
+    if password.text() == repeat.text():
+        return True
+    message.show_error(message.tr("The two passwords are not the same. Type them again."))
+    repeat.clear()
+    repeat.setFocus()
+    return False
+
+
 class SignInPage(QWidget):
     submitted = Signal(str, str)
 
@@ -149,10 +159,7 @@ class SetUpPage(QWidget):
         self.back_button.clicked.connect(self.back)
 
     def _submit(self) -> None:
-        if self.password.text() != self.repeat.text():
-            self.message.show_error(self.tr("The two passwords are not the same. Type them again."))
-            self.repeat.clear()
-            self.repeat.setFocus()
+        if not repeated_correctly(self.password, self.repeat, self.message):
             return
         self.submitted.emit({
             "site_name": self.site_name.text(),
@@ -195,10 +202,7 @@ class ChangePasswordPage(QWidget):
         self.repeat.returnPressed.connect(self._submit)
 
     def _submit(self) -> None:
-        if self.password.text() != self.repeat.text():
-            self.message.show_error(self.tr("The two passwords are not the same. Type them again."))
-            self.repeat.clear()
-            self.repeat.setFocus()
+        if not repeated_correctly(self.password, self.repeat, self.message):
             return
         self.submitted.emit(self.password.text())
 
