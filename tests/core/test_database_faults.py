@@ -53,3 +53,36 @@ def test_a_read_only_database_says_nothing_can_be_saved(sqlite_file, clock: Fixe
         assert StaffService(db, clock, hashing).list_sites() == []  # reading still works
     finally:
         db.dispose()
+
+
+@pytest.mark.parametrize(
+    "driver_says, expected",
+    [
+        ("database or disk is full", "disk holding the database"),
+        ("file is not a database", "damaged"),
+        ("unable to open database file", "cannot be opened"),
+        ("FATAL: password authentication failed for user", "refused the user name or password"),
+        ("connection refused", "cannot be reached"),
+    ],
+)
+def test_driver_messages_become_faults_a_person_can_act_on(driver_says, expected):
+    from sqlalchemy.exc import OperationalError
+
+    from assisted_desk.core.db import fault_from
+
+    url = parse_database_url("sqlite:////srv/desk.sqlite")
+    fault = fault_from(OperationalError("SELECT 1", {}, Exception(driver_says)), url)
+    assert expected in fault.message and "/srv/desk.sqlite" in fault.message
+    assert fault.advice
+    assert fault.needs_password == ("password" in driver_says)
+
+
+def test_bugs_are_not_disguised_as_faults():
+    from sqlalchemy.exc import IntegrityError, ProgrammingError
+
+    from assisted_desk.core.db import fault_from
+
+    url = parse_database_url("sqlite:////srv/desk.sqlite")
+    for bug in (IntegrityError("x", {}, Exception("UNIQUE constraint failed")),
+                ProgrammingError("x", {}, Exception("syntax error"))):
+        assert fault_from(bug, url) is None

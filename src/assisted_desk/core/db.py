@@ -83,43 +83,41 @@ def make_engine(url: URL) -> Engine:
     return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 5})
 
 
+# What the drivers say (lower case, any of the words) -> what happened and what to do.
+# Checked in order: "locked" must win over "unable to open" and the like.
+_KNOWN_FAULTS = (
+    (("locked", "busy"),
+     "The database {where} is busy: another program is holding it.",
+     "Wait a moment and try again; if it persists, close other copies of Assisted Desk."),
+    (("readonly", "read-only", "read only"),
+     "The database {where} is read-only, so nothing can be saved.",
+     "Ask IT to give this account write access to the file and its folder."),
+    (("disk is full", "no space", "disk full"),
+     "The disk holding the database {where} is full; the last change was not saved.",
+     "Free some disk space, then try again."),
+    (("not a database", "malformed", "corrupt"),
+     "The database {where} is damaged and cannot be read.",
+     "Restore it from the copy in the backups folder, or ask IT for help. The file was not changed."),
+    (("unable to open",),
+     "The database {where} cannot be opened.",
+     "Check that the folder exists and that this account may write to it."),
+)
+_PASSWORD_REFUSED = ("password authentication failed", "no password supplied")
+
+
 def fault_from(exc: Exception, url: URL) -> EnvironmentFault | None:
     """Turn a driver error that comes from the environment into a fault a person can act on.
 
     Returns None for errors that are bugs (bad SQL, broken constraints): those must crash.
     """
-    if isinstance(exc, (IntegrityError, ProgrammingError)):
-        return None
-    if not isinstance(exc, DatabaseError):
+    if isinstance(exc, (IntegrityError, ProgrammingError)) or not isinstance(exc, DatabaseError):
         return None
     where = describe_url(url)
-    text_ = str(getattr(exc, "orig", exc)).lower()
-    if "locked" in text_ or "busy" in text_:
-        return EnvironmentFault(
-            f"The database {where} is busy: another program is holding it.",
-            "Wait a moment and try again; if it persists, close other copies of Assisted Desk.",
-        )
-    if "readonly" in text_ or "read-only" in text_ or "read only" in text_:
-        return EnvironmentFault(
-            f"The database {where} is read-only, so nothing can be saved.",
-            "Ask IT to give this account write access to the file and its folder.",
-        )
-    if "disk is full" in text_ or "no space" in text_ or "disk full" in text_:
-        return EnvironmentFault(
-            f"The disk holding the database {where} is full; the last change was not saved.",
-            "Free some disk space, then try again.",
-        )
-    if "not a database" in text_ or "malformed" in text_ or "corrupt" in text_:
-        return EnvironmentFault(
-            f"The database {where} is damaged and cannot be read.",
-            "Restore it from the copy in the backups folder, or ask IT for help. The file was not changed.",
-        )
-    if "unable to open" in text_:
-        return EnvironmentFault(
-            f"The database {where} cannot be opened.",
-            "Check that the folder exists and that this account may write to it.",
-        )
-    if "password authentication failed" in text_ or "no password supplied" in text_:
+    said = str(getattr(exc, "orig", exc)).lower()
+    for words, message, advice in _KNOWN_FAULTS:
+        if any(word in said for word in words):
+            return EnvironmentFault(message.format(where=where), advice)
+    if any(word in said for word in _PASSWORD_REFUSED):
         return EnvironmentFault(
             f"The database server {where} refused the user name or password.",
             "Set the password again with 'assisted-desk db set-password'.",
