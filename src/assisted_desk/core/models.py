@@ -18,6 +18,8 @@ class Site(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(20))  # SiteKind value
+    # A walk-in waiting longer than this is highlighted in the queue (the contract target is 5).
+    target_wait_minutes: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -45,6 +45,10 @@ class Permission(str, enum.Enum):
     USE_DESK = "use_desk"
     VIEW_RESIDENTS = "view_residents"
     EDIT_RESIDENTS = "edit_residents"
+    MERGE_RESIDENTS = "merge_residents"
+    RECORD_EQUALITY = "record_equality"  # equality monitoring: optional, sensitive, kept apart
+    LOG_CONTACTS = "log_contacts"
+    RUN_QUEUE = "run_queue"
     OPEN_CASES = "open_cases"
     WORK_CASES = "work_cases"
     MANAGE_ALL_CASES = "manage_all_cases"
@@ -55,6 +59,7 @@ class Permission(str, enum.Enum):
     MANAGE_STAFF = "manage_staff"
     MANAGE_SITES = "manage_sites"
     MANAGE_SETTINGS = "manage_settings"
+    MANAGE_CATALOGUE = "manage_catalogue"
     VIEW_AUDIT = "view_audit"
 
 
@@ -62,13 +67,18 @@ _DESK = {
     Permission.USE_DESK,
     Permission.VIEW_RESIDENTS,
     Permission.EDIT_RESIDENTS,
+    Permission.RECORD_EQUALITY,
+    Permission.LOG_CONTACTS,
+    Permission.RUN_QUEUE,
     Permission.OPEN_CASES,
     Permission.PRINT_GUIDES,
 }
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.DESK: frozenset(_DESK),
-    Role.ADVOCATE: frozenset(_DESK | {Permission.WORK_CASES}),
+    # Advocates merge duplicate records; they need no equality answers for casework.
+    Role.ADVOCATE: frozenset((_DESK - {Permission.RECORD_EQUALITY}) | {Permission.WORK_CASES,
+                                                                       Permission.MERGE_RESIDENTS}),
     Role.COORDINATOR: frozenset(_DESK | {Permission.USE_INCLUSION, Permission.VIEW_REPORTS}),
     Role.ADMIN: frozenset(Permission),
 }

@@ -1,0 +1,1 @@
+"""The desk: residents, consent and authority to act, contacts, the walk-in queue, callbacks. No Qt."""

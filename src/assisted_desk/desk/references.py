@@ -1,0 +1,60 @@
+"""Short references a resident can quote over the phone: `AD-7K3P-9Q`.
+
+Crockford's base32 (no I, L, O or U) so nothing is misread; typed references are read leniently
+(lower case, O for 0, I or L for 1, missing or extra dashes). Every reference, whatever record it
+names, is kept in one table so the desk's search box can find the resident behind it."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..core.clock import Clock
+from .models import RecordReference
+
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_TYPED = re.compile(r"^\s*([A-Za-z]{2})\s*-?\s*([0-9A-Za-z]{4})\s*-?\s*([0-9A-Za-z]{2})\s*$")
+_MISREAD = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
+
+# Two letters say what a reference names, so staff can tell at a glance.
+INTERACTION_PREFIX = "AD"
+
+
+def new_reference(prefix: str) -> str:
+    body = "".join(secrets.choice(ALPHABET) for _ in range(6))
+    return f"{prefix}-{body[:4]}-{body[4:]}"
+
+
+def parse_reference(text: str) -> str | None:
+    """The canonical form of something typed that could be a reference, else None."""
+    match = _TYPED.match(text or "")
+    if not match:
+        return None
+    prefix = match.group(1).upper()
+    body = (match.group(2) + match.group(3)).upper().translate(_MISREAD)
+    if any(ch not in ALPHABET for ch in body):
+        return None
+    return f"{prefix}-{body[:4]}-{body[4:]}"
+
+
+def issue_reference(
+    session: Session, clock: Clock, prefix: str, record_type: str, record_id: int, resident_id: int | None
+) -> str:
+    """Register a new unique reference for a record, inside the caller's unit of work."""
+    while True:
+        reference = new_reference(prefix)
+        if session.get(RecordReference, reference) is None:
+            break
+    session.add(RecordReference(reference=reference, record_type=record_type, record_id=record_id,
+                                resident_id=resident_id, created_at=clock.now()))
+    return reference
+
+
+def find_reference(session: Session, text: str) -> RecordReference | None:
+    reference = parse_reference(text)
+    if reference is None:
+        return None
+    return session.scalar(select(RecordReference).where(RecordReference.reference == reference))
