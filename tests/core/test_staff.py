@@ -120,6 +120,23 @@ def test_sites_are_managed_and_closing_one_with_staff_is_refused(services, admin
         services.staff.update_site(admin, hub.id, hub.version, "Again", "hub", True)
 
 
+def test_each_site_has_a_target_wait_for_walk_ins(services, admin):
+    central = next(s for s in services.staff.list_sites() if s.name == "Central Library")
+    assert central.target_wait_minutes == 5  # the contract's target, by default
+    hub = services.staff.add_site(admin, "Eastfield Hub", "hub", 10)
+    assert hub.target_wait_minutes == 10
+    for wrong in (0, 121, -5):
+        with pytest.raises(ValidationError, match="from 1 to 120") as refused:
+            services.staff.update_site(admin, hub.id, hub.version, hub.name, "hub", True, wrong)
+        assert refused.value.field == "target_wait_minutes"
+    renamed = services.staff.update_site(admin, hub.id, hub.version, "Eastfield Community Hub", "hub", True)
+    assert renamed.target_wait_minutes == 10  # not given: kept
+    faster = services.staff.update_site(admin, hub.id, renamed.version, renamed.name, "hub", True, 3)
+    assert faster.target_wait_minutes == 3
+    latest = services.audit.browse(admin, AuditFilter(record_type="site", record_id=str(hub.id))).entries[0]
+    assert "target wait" in latest.summary
+
+
 def test_missing_records_are_reported(services, admin):
     with pytest.raises(NotFound):
         services.staff.set_active(admin, 99999, False)

@@ -373,10 +373,11 @@ def test_sites_add_and_edit_with_the_same_refusals(qtbot, page, services, admin)
     assert dialog.focusWidget() is dialog.name and dialog.name.text() == "Central Library"
 
     dialog.name.setText("Northgate Hub")
+    dialog.target_wait.setValue(8)
     dialog.save_button.click()
     assert tab.dialog is None
     hub = next(s for s in services.staff.list_sites() if s.name == "Northgate Hub")
-    assert hub.kind.value == "hub" and hub.active
+    assert hub.kind.value == "hub" and hub.active and hub.target_wait_minutes == 8
     assert tab.selected().id == hub.id
 
     tab.select(admin.site_id)  # closing a site with active staff is refused on the checkbox

@@ -25,6 +25,7 @@ class SiteRecord:
     kind: SiteKind
     active: bool
     version: int
+    target_wait_minutes: int = 5
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class StaffRecord:
 
 
 def site_record(site: Site) -> SiteRecord:
-    return SiteRecord(site.id, site.name, SiteKind(site.kind), site.active, site.version)
+    return SiteRecord(site.id, site.name, SiteKind(site.kind), site.active, site.version, site.target_wait_minutes)
 
 
 def staff_record(staff: Staff) -> StaffRecord:
@@ -69,6 +70,17 @@ def check_version(kind: str, row, expected_version: int | None) -> None:
             f"This {kind} was changed by {row.updated_by} while you were editing it; "
             "your changes were not saved. Reload it and apply them again."
         )
+
+
+MAX_TARGET_WAIT = 120
+
+
+def _check_target_wait(minutes: int) -> int:
+    if not isinstance(minutes, int) or not 1 <= minutes <= MAX_TARGET_WAIT:
+        raise ValidationError(
+            f"The target wait must be a whole number of minutes from 1 to {MAX_TARGET_WAIT} "
+            "(the service's contract target is 5).", field="target_wait_minutes")
+    return minutes
 
 
 class StaffService:
@@ -123,27 +135,33 @@ class StaffService:
                 query = query.where(Site.active.is_(True))
             return [site_record(s) for s in session.scalars(query)]
 
-    def add_site(self, actor: Actor, name: str, kind: str) -> SiteRecord:
-        """Refuses without manage-sites, or a name another site already has."""
+    def add_site(self, actor: Actor, name: str, kind: str, target_wait_minutes: int = 5) -> SiteRecord:
+        """Refuses without manage-sites, a name another site already has, or a target wait
+        outside 1 to 120 minutes."""
         require(actor, Permission.MANAGE_SITES)
         clean = clean_text(name, field="name", label="Site name", max_length=120)
         site_kind = SiteKind.parse(kind)
+        target = _check_target_wait(target_wait_minutes)
         with self.db.unit_of_work() as session:
             self._refuse_duplicate_site(session, clean, None)
             now = self.clock.now()
-            site = Site(name=clean, kind=site_kind.value, active=True, created_at=now, updated_at=now,
-                        updated_by=actor.username)
+            site = Site(name=clean, kind=site_kind.value, active=True, target_wait_minutes=target,
+                        created_at=now, updated_at=now, updated_by=actor.username)
             session.add(site)
             session.flush()
             record_audit(session, self.clock, actor, "site.created", "site", site.id, site_kind.value)
             return site_record(site)
 
     def update_site(
-        self, actor: Actor, site_id: int, expected_version: int, name: str, kind: str, active: bool
+        self, actor: Actor, site_id: int, expected_version: int, name: str, kind: str, active: bool,
+        target_wait_minutes: int | None = None,
     ) -> SiteRecord:
+        """Refuses as add_site does, a stale version, or closing a site that still has active
+        staff. A target wait of None keeps the site's current one."""
         require(actor, Permission.MANAGE_SITES)
         clean = clean_text(name, field="name", label="Site name", max_length=120)
         site_kind = SiteKind.parse(kind)
+        target = None if target_wait_minutes is None else _check_target_wait(target_wait_minutes)
         with self.db.unit_of_work() as session:
             site = session.get(Site, site_id)
             if site is None:
@@ -158,9 +176,12 @@ class StaffService:
                     raise ValidationError(
                         f"{site.name} still has {staffed} active staff; move or disable them first.", field="active"
                     )
+            target = site.target_wait_minutes if target is None else target
             changed = [f for f, old, new in (("name", site.name, clean), ("kind", site.kind, site_kind.value),
-                                               ("active", site.active, active)) if old != new]
+                                               ("active", site.active, active),
+                                               ("target wait", site.target_wait_minutes, target)) if old != new]
             site.name, site.kind, site.active = clean, site_kind.value, active
+            site.target_wait_minutes = target
             site.updated_at, site.updated_by = self.clock.now(), actor.username
             session.flush()
             record_audit(session, self.clock, actor, "site.updated", "site", site.id,

@@ -5,11 +5,11 @@ from __future__ import annotations
 import enum
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QSpinBox, QVBoxLayout, QWidget
 
 from ...core.errors import DeskError
 from ...core.security import Actor
-from ...core.staff import SiteKind, SiteRecord
+from ...core.staff import MAX_TARGET_WAIT, SiteKind, SiteRecord
 from ...services import Services
 from ..forms import button
 from ..messages import show_problem
@@ -19,7 +19,8 @@ from .common import SORT_ROLE, RecordDialog, fit_columns, record_table, select_s
 class SiteColumn(enum.IntEnum):
     NAME = 0
     KIND = 1
-    STATUS = 2
+    TARGET_WAIT = 2
+    STATUS = 3
 
 
 class SiteTableModel(QAbstractTableModel):
@@ -29,6 +30,7 @@ class SiteTableModel(QAbstractTableModel):
         self._headers = {
             SiteColumn.NAME: self.tr("Name"),
             SiteColumn.KIND: self.tr("Type"),
+            SiteColumn.TARGET_WAIT: self.tr("Target wait"),
             SiteColumn.STATUS: self.tr("Status"),
         }
 
@@ -65,6 +67,10 @@ class SiteTableModel(QAbstractTableModel):
             text = record.name
         elif column == SiteColumn.KIND:
             text = record.kind.label
+        elif column == SiteColumn.TARGET_WAIT:
+            if role == SORT_ROLE:
+                return record.target_wait_minutes
+            text = self.tr("{0} min").format(record.target_wait_minutes)
         else:
             text = self.tr("Open") if record.active else self.tr("Closed")
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
@@ -94,6 +100,12 @@ class SiteDialog(RecordDialog):
         for kind in SiteKind:
             self.kind.addItem(kind.label, kind.value)
         self.add_field("kind", self.tr("&Type"), self.kind, self.tr("Type of site"))
+        self.target_wait = QSpinBox()
+        self.target_wait.setRange(1, MAX_TARGET_WAIT)
+        self.target_wait.setValue(5)
+        self.target_wait.setSuffix(self.tr(" minutes"))
+        self.add_field("target_wait_minutes", self.tr("Target &wait for walk-ins"), self.target_wait,
+                       self.tr("Target wait for walk-ins, in minutes"))
         self.active = QCheckBox(self.tr("&Open: staff can be placed here"))
         self.active.setAccessibleName(self.tr("Site is open"))
         self.active.setChecked(True)
@@ -102,14 +114,17 @@ class SiteDialog(RecordDialog):
             self.fields["active"] = self.active
             self.name.setText(record.name)
             self.kind.setCurrentIndex(max(0, self.kind.findData(record.kind.value)))
+            self.target_wait.setValue(record.target_wait_minutes)
             self.active.setChecked(record.active)
         self.name.setFocus()
 
     def save(self) -> SiteRecord:
         if self.record is None:
-            return self.services.staff.add_site(self.actor, self.name.text(), self.kind.currentData())
+            return self.services.staff.add_site(self.actor, self.name.text(), self.kind.currentData(),
+                                                self.target_wait.value())
         return self.services.staff.update_site(self.actor, self.record.id, self.version, self.name.text(),
-                                               self.kind.currentData(), self.active.isChecked())
+                                               self.kind.currentData(), self.active.isChecked(),
+                                               self.target_wait.value())
 
     def adopt(self, record: SiteRecord) -> str:
         self.version = record.version
