@@ -55,7 +55,7 @@ def check_phone(text: str, *, field: str = "phone", label: str = "Phone number")
     number = _parse_phone(raw)
     if number is None or not phonenumbers.is_valid_number(number):
         raise ValidationError(
-            f"{label} '{raw}' is not a phone number we can ring. Give a UK number such as 07700 900123 or "
+            f"{label} '{raw}' is not a phone number we can ring. Give a UK number such as 07400 123456 or "
             "020 7946 0000, or an international one starting with + and the country code.",
             field=field,
         )
