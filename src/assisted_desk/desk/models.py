@@ -273,6 +273,7 @@ class QueueTicket(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     served_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
     transferred_to_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
+    transfer_note: Mapped[str] = mapped_column(Text, default="")  # for the colleague it went to
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_by: Mapped[str] = mapped_column(String(120))
@@ -301,6 +302,7 @@ class Callback(Base):
     status: Mapped[str] = mapped_column(String(12))  # CallbackStatus value
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_by: Mapped[str] = mapped_column(String(120))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
