@@ -109,7 +109,7 @@ def test_table_models_pass_the_model_tester(qtmodeltester, page, services, admin
     assert rows["admin"][StaffColumn.STATUS] == "Active"
     assert rows["admin"][StaffColumn.ROLE] == "Administrator"
     assert rows["waiting"][StaffColumn.LAST_SIGN_IN] == "Never"
-    assert ["Central Library", "Library", "Open"] in row_texts(page.sites_tab)
+    assert ["Central Library", "Library", "5 min", "Open"] in row_texts(page.sites_tab)
 
 
 def test_tables_are_set_up_for_keyboard_and_screen_readers(page):
@@ -122,7 +122,7 @@ def test_tables_are_set_up_for_keyboard_and_screen_readers(page):
         assert table.selectionMode() == table.SelectionMode.SingleSelection
     assert page.tabs.accessibleName()
     assert [page.tabs.tabText(i) for i in range(page.tabs.count())] == [
-        "&Staff", "S&ites", "A&udit log", "Desk settin&gs"]
+        "&Staff", "S&ites", "A&udit log", "Desk settin&gs", "Service &catalogue"]
 
 
 def test_filter_box_narrows_staff_in_any_column_whatever_the_case(qtbot, page, services, admin):

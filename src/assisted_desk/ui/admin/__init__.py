@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 from ...core.security import Actor, Permission
 from ...services import Services
 from .audit import AuditTab, AuditTableModel
+from .catalogue import CatalogueTab
 from .settings import SettingsTab
 from .sites import SitesTab, SiteTableModel
 from .staff import StaffTab, StaffTableModel
@@ -28,6 +29,7 @@ class AdminPage(QWidget):
         self.sites_tab: SitesTab | None = None
         self.audit_tab: AuditTab | None = None
         self.settings_tab: SettingsTab | None = None
+        self.catalogue_tab: CatalogueTab | None = None
 
         title = QLabel(self.tr("Administration"))
         title.setObjectName("pageTitle")
@@ -47,6 +49,9 @@ class AdminPage(QWidget):
             self.settings_tab = SettingsTab(services, actor)
             self.settings_tab.idle_lock_changed.connect(self.idle_lock_changed)
             self._add_tab(self.settings_tab, self.tr("Desk settin&gs"), self.tr("Desk settings"))
+        if actor.may(Permission.MANAGE_CATALOGUE):
+            self.catalogue_tab = CatalogueTab(services, actor)
+            self._add_tab(self.catalogue_tab, self.tr("Service &catalogue"), self.tr("Service catalogue"))
 
         layout = QVBoxLayout(self)
         layout.addWidget(title)
@@ -73,7 +78,7 @@ class AdminPage(QWidget):
 
     def refresh(self) -> None:
         """Reload every tab from the database."""
-        for tab in (self.staff_tab, self.sites_tab, self.audit_tab, self.settings_tab):
+        for tab in (self.staff_tab, self.sites_tab, self.audit_tab, self.settings_tab, self.catalogue_tab):
             if tab is not None:
                 tab.refresh()
 

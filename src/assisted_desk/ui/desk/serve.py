@@ -1,0 +1,402 @@
+"""The Serve panel: find the resident, see who they are and what happened before, log the contact.
+
+Keyboard first. Choosing a resident puts the cursor on the service; the defaults are the common
+case, so a couple of letters and Ctrl+Enter log it. Ctrl+Shift+Enter saves and clears for the
+next person, Ctrl+Shift+A starts an anonymous contact. A refused on-behalf action keeps the form
+and offers to record the missing consent."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+import shiboken6
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QSplitter, QVBoxLayout, QWidget
+
+from ...core.clock import as_utc, local_text
+from ...core.errors import DeskError, ValidationError
+from ...core.security import Actor
+from ...desk.consent import AuthorityMissing, ConsentRecord, RepresentativeRecord
+from ...desk.residents import ResidentRecord
+from ...desk.timeline import TimelineItem
+from ...services import Services
+from ..forms import button, focus_field
+from ..messages import FormMessage, show_problem
+from ..workers import run_in_background
+from .contact_drafts import DraftKeeper
+from .contact_form import ContactForm
+from .finder import ResidentFinder
+from .item_details import opener_for
+from .reference_banner import ReferenceBanner
+from .resident_summary import ResidentSummary
+from .scaled_label import ScaledLabel
+from .timeline_view import TimelineView
+
+
+@dataclass(frozen=True)
+class ResidentView:
+    """Everything the panel shows about one resident, loaded together off the GUI thread."""
+
+    resident: ResidentRecord
+    consents: tuple[ConsentRecord, ...]
+    representatives: tuple[RepresentativeRecord, ...]
+    timeline: tuple[TimelineItem, ...]
+    merged_from: str = ""  # the name on a merged record that was opened instead
+
+
+class ServePanel(QWidget):
+    # The resident being served (0 when none, or an anonymous contact).
+    resident_changed = Signal(int)
+    # A contact was logged; its reference.
+    contact_logged = Signal(str)
+
+    def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services, self.actor = services, actor
+        self.resident_id: int | None = None
+        self.anonymous = False
+        self.queue_ticket_id: int | None = None
+        self.started_at: datetime | None = None
+        self.detail = None  # the detail dialog opened from the timeline, if any
+        self._load_token = 0
+        self._loading = False
+
+        self.finder = ResidentFinder(services, actor)
+        self.finder.resident_chosen.connect(self.open_resident)
+        self.anonymous_button = button(self.tr("Anon&ymous contact"), self.tr("Anonymous contact"))
+        self.anonymous_button.setToolTip(self.tr("Count a contact without linking it to anyone (Ctrl+Shift+A)"))
+        self.anonymous_button.clicked.connect(self.start_anonymous)
+
+        self.summary = ResidentSummary(services, actor)
+        self.summary.changed.connect(self._reload)
+        self.summary.consent_recorded.connect(self._consent_recorded)
+        self.timeline = TimelineView()
+        self.timeline.item_opened.connect(self.open_item)
+
+        self.banner = ReferenceBanner()
+        self.message = FormMessage(self)
+        self.consent_button = button(self.tr("Record the missing consent…"), self.tr("Record the missing consent"))
+        self.consent_button.clicked.connect(self._record_missing_consent)
+        self.consent_button.hide()
+        self._refused_service: str | None = None
+        self.form = ContactForm()
+        self.form.changed.connect(self._form_changed)
+        self.save_button = button(self.tr("Save  (Ctrl+Enter)"), self.tr("Save the contact"), default=False)
+        self.next_button = button(self.tr("Save and ne&xt  (Ctrl+Shift+Enter)"),
+                                  self.tr("Save the contact and start the next"))
+        self.discard_button = button(self.tr("&Discard"), self.tr("Discard this contact"))
+        self.save_button.clicked.connect(lambda: self.save())
+        self.next_button.clicked.connect(lambda: self.save(next_person=True))
+        self.discard_button.clicked.connect(self.discard_contact)
+        self.drafts = DraftKeeper(services, actor, self._draft_payload, self)
+        self.drafts.problem.connect(self._draft_problem)
+
+        self._lay_out()
+        self._shortcuts()
+        self._load_catalogue()
+        self._set_active(False)
+        self._restore_draft()
+
+    def _lay_out(self) -> None:
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(self.finder, 1)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.anonymous_button)
+        top_layout.addLayout(row)
+
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.addWidget(self.summary)
+        left.addWidget(self.timeline)
+        left.setChildrenCollapsible(False)
+        left.setSizes([4500, 5500])
+        # The fields scroll when the text is large; what must be seen stays put around them:
+        # the reference just given, a refusal and its way out, and the Save buttons.
+        self.scroller = QScrollArea()
+        self.scroller.setWidget(self.form)
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroller.setMinimumWidth(self.form.minimumSizeHint().width()
+                                      + self.scroller.verticalScrollBar().sizeHint().width())
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        heading = ScaledLabel(1.2)
+        heading.setText(self.tr("Log the contact"))
+        right_layout.addWidget(self.banner)
+        right_layout.addWidget(heading)
+        right_layout.addWidget(self.message)
+        right_layout.addWidget(self.consent_button, 0, Qt.AlignmentFlag.AlignLeft)
+        right_layout.addWidget(self.scroller, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.next_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.discard_button)
+        right_layout.addLayout(buttons)
+
+        work = QSplitter(Qt.Orientation.Horizontal)
+        work.addWidget(left)
+        work.addWidget(right)
+        work.setStretchFactor(0, 1)
+        work.setStretchFactor(1, 1)
+        work.setSizes([5500, 4500])  # shares of the width: the timeline needs room for its words
+        work.setChildrenCollapsible(False)
+        whole = QSplitter(Qt.Orientation.Vertical)
+        whole.addWidget(top)
+        whole.addWidget(work)
+        whole.setStretchFactor(0, 1)
+        whole.setStretchFactor(1, 3)
+        whole.setSizes([2500, 7500])
+        whole.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.addWidget(whole)
+        self.setFocusProxy(self.finder)
+
+    def _shortcuts(self) -> None:
+        context = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        for keys, action in (("Ctrl+Return", self.save), ("Ctrl+Enter", self.save),
+                             ("Ctrl+Shift+Return", lambda: self.save(next_person=True)),
+                             ("Ctrl+Shift+Enter", lambda: self.save(next_person=True)),
+                             ("Ctrl+Shift+A", self.start_anonymous)):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(context)
+            shortcut.activated.connect(action)
+
+    def _load_catalogue(self) -> None:
+        try:
+            catalogue = self.services.catalogue.entries(self.actor)
+        except DeskError as error:
+            self.message.show_error(error.message)
+            return
+        self.summary.catalogue = catalogue
+        self.form.set_services(catalogue)
+
+    # ---- which contact --------------------------------------------------------------------------
+
+    def open_resident(self, resident_id: int, queue_ticket_id: int | None = None) -> None:
+        """Serve this resident: show who they are and their timeline, and put the cursor on the
+        service. What is already typed in the form stays (the contact is now about them)."""
+        self._begin_contact()
+        self.resident_id, self.anonymous = resident_id, False
+        self.queue_ticket_id = queue_ticket_id
+        self.summary.name.setText(self.tr("Loading…"))
+        self.timeline.set_items((), self.tr("Loading…"))
+        self._reload()
+        self.form.focus_service()
+        self.resident_changed.emit(resident_id)
+
+    def start_anonymous(self) -> None:
+        """Count a contact with someone who won't give their details (nothing is linked)."""
+        self._begin_contact()
+        self.resident_id, self.anonymous, self.queue_ticket_id = None, True, None
+        self._load_token += 1
+        self._loading = False
+        self.summary.show_anonymous()
+        self.timeline.set_items((), self.tr("No timeline for an anonymous contact"))
+        self.form.set_representatives(())
+        self.form.focus_service()
+        self.resident_changed.emit(0)
+
+    def _begin_contact(self) -> None:
+        if self.started_at is None or self.form.is_pristine():
+            self.started_at = self.services.clock.now()
+        self._set_active(True)
+        self._hide_refusal()
+
+    def _set_active(self, active: bool) -> None:
+        for widget in (self.form, self.save_button, self.next_button, self.discard_button):
+            widget.setEnabled(active)
+
+    def refresh(self) -> None:
+        """Reload the catalogue (an administrator may have added or retired a service) and the
+        resident on screen."""
+        self._load_catalogue()
+        self._reload()
+
+    def has_contact(self) -> bool:
+        return self.resident_id is not None or self.anonymous
+
+    def is_busy(self) -> bool:
+        """Loading a resident or keeping a draft (tests wait for this)."""
+        return self._loading or self.drafts.is_busy() or self.finder.is_searching()
+
+    # ---- loading ----------------------------------------------------------------------------------
+
+    def _reload(self) -> None:
+        if self.resident_id is None:
+            return
+        self._load_token += 1
+        token, resident_id = self._load_token, self.resident_id
+        services, actor = self.services, self.actor
+        self._loading = True
+
+        def load() -> ResidentView:
+            resident = services.residents.get(actor, resident_id)
+            merged_from = ""
+            if resident.merged_into_id is not None:
+                merged_from = resident.name
+                resident = services.residents.get(actor, resident.merged_into_id)
+            return ResidentView(resident, services.consent.current_consents(actor, resident.id),
+                                services.consent.representatives(actor, resident.id, include_ended=False),
+                                services.timeline.for_resident(actor, resident.id), merged_from)
+
+        run_in_background(load, lambda view: self._loaded(token, view), lambda error: self._load_failed(token, error))
+
+    def _loaded(self, token: int, view: ResidentView) -> None:
+        if not shiboken6.isValid(self) or token != self._load_token:
+            return
+        self._loading = False
+        if view.resident.id != self.resident_id:
+            self.resident_id = view.resident.id
+            self.message.show_info(self.tr("{0}'s record was merged into this one: serving {1}.").format(
+                view.merged_from, view.resident.display_name))
+            self.resident_changed.emit(view.resident.id)
+        self.summary.show_resident(view.resident, view.consents, view.representatives)
+        self.timeline.set_items(view.timeline)
+        self.form.set_representatives([(rep.id, rep.label) for rep in view.representatives])
+        self.form.choose_pending_representative()
+
+    def _load_failed(self, token: int, error: DeskError) -> None:
+        if not shiboken6.isValid(self) or token != self._load_token:
+            return
+        self._loading = False
+        self.summary.clear()
+        self.timeline.set_items(())
+        self.message.show_error(error.message)
+
+    # ---- saving -----------------------------------------------------------------------------------
+
+    def _elapsed_minutes(self) -> int:
+        if self.started_at is None:
+            return 0
+        seconds = (self.services.clock.now() - as_utc(self.started_at)).total_seconds()
+        return max(0, math.ceil(seconds / 60))
+
+    def save(self, next_person: bool = False) -> str | None:
+        """Log the contact; on success show its reference, clear the form, and for "save and
+        next" clear the resident and put the cursor in the search box. Refusals keep the form."""
+        if not self.has_contact():
+            return None
+        self._hide_refusal()
+        contact = self.form.contact_input(self.resident_id, self._elapsed_minutes(), self.queue_ticket_id)
+        try:
+            reference = self.services.interactions.log_interaction(self.actor, contact)
+        except AuthorityMissing as refused:
+            self.message.show_error(refused.message)
+            self._refused_service = refused.service_code
+            self.consent_button.show()
+            self.consent_button.setFocus()
+            return None
+        except ValidationError as refused:
+            self.message.show_error(refused.message)
+            focus_field(self.form.fields, refused)
+            field = self.form.fields.get(refused.field or "")
+            if field is not None:
+                self.scroller.ensureWidgetVisible(field)
+            return None
+        except DeskError as problem:
+            show_problem(self, problem)
+            return None
+        self.drafts.forget(remove=False)
+        who = self.summary.resident.name if self.summary.resident is not None and not self.anonymous else ""
+        self.banner.show_reference(reference, who)
+        self.form.reset()
+        self.contact_logged.emit(reference)
+        if next_person:
+            self._clear_contact()
+            self.finder.focus_search()
+        else:
+            self.started_at = self.services.clock.now()
+            self._reload()
+            self.form.focus_service()
+        return reference
+
+    def discard_contact(self) -> None:
+        """Throw away what was typed and the draft; the resident stays chosen."""
+        self.drafts.forget(remove=True)
+        self.form.reset()
+        self._hide_refusal()
+        self.started_at = self.services.clock.now() if self.has_contact() else None
+        self.form.focus_service()
+
+    def _clear_contact(self) -> None:
+        self.resident_id, self.anonymous, self.queue_ticket_id, self.started_at = None, False, None, None
+        self._load_token += 1
+        self._loading = False
+        self.summary.clear()
+        self.timeline.set_items(())
+        self.form.set_representatives(())
+        self._set_active(False)
+        self.resident_changed.emit(0)
+
+    # ---- refusals and consent ---------------------------------------------------------------------
+
+    def _hide_refusal(self) -> None:
+        self.message.clear_message()
+        self.consent_button.hide()
+        self._refused_service = None
+
+    def _record_missing_consent(self) -> None:
+        self.summary.record_consent(self._refused_service, self.form.representative.currentData())
+
+    def _consent_recorded(self, _consent: ConsentRecord) -> None:
+        if self._refused_service is not None:
+            self.consent_button.hide()
+            self._refused_service = None
+            self.message.show_info(self.tr("Consent recorded. Press Ctrl+Enter to save the contact."))
+            self.form.focus_service()
+
+    def open_item(self, item: TimelineItem) -> None:
+        try:
+            opener_for(item.open_kind)(self, item)
+        except DeskError as error:
+            show_problem(self, error)
+
+    # ---- drafts -----------------------------------------------------------------------------------
+
+    def _form_changed(self) -> None:
+        if self.has_contact():
+            self.drafts.changed()
+
+    def _draft_problem(self, text: str) -> None:
+        if not self.message.isVisible():  # a refusal on screen matters more
+            self.message.show_error(self.tr("What you typed could not be kept as a draft ({0}). It is still here: "
+                                            "save it when you can.").format(text))
+
+    def _draft_payload(self) -> dict | None:
+        if not self.has_contact() or self.form.is_pristine():
+            return None
+        return {"resident_id": self.resident_id, "anonymous": self.anonymous,
+                "queue_ticket_id": self.queue_ticket_id,
+                "started_at": as_utc(self.started_at).isoformat() if self.started_at else None,
+                "form": self.form.values()}
+
+    def _restore_draft(self) -> None:
+        try:
+            draft = self.services.interactions.load_draft(self.actor)
+        except DeskError:
+            return
+        if draft is None:
+            return
+        payload = draft.payload
+        self.form.restore(payload.get("form") or {})
+        if payload.get("anonymous"):
+            self.start_anonymous()
+        elif isinstance(payload.get("resident_id"), int):
+            self.open_resident(payload["resident_id"], payload.get("queue_ticket_id"))
+        else:
+            return
+        try:
+            self.started_at = datetime.fromisoformat(payload["started_at"]) if payload.get("started_at") else \
+                self.started_at
+        except ValueError:
+            pass
+        self.message.show_info(self.tr("Your unfinished contact from {0} was brought back. Save it, or press "
+                                       "Discard.").format(local_text(draft.updated_at)))
