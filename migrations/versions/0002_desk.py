@@ -69,6 +69,8 @@ def upgrade() -> None:
         batch_op.create_index('ix_resident_merged_into_id', ['merged_into_id'], unique=False)
         batch_op.create_index('ix_resident_phone', ['phone'], unique=False)
         batch_op.create_index('ix_resident_postcode_key', ['postcode_key'], unique=False)
+        batch_op.create_index('ix_resident_search_order', [sa.literal_column('last_contact_at').desc(), 'sort_name',
+                                                           'id', 'merged_into_id'], unique=False)
 
     op.create_table('callback',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -357,6 +359,7 @@ def downgrade() -> None:
     op.drop_table('callback')
     with op.batch_alter_table('resident', schema=None) as batch_op:
         batch_op.drop_index('ix_resident_postcode_key')
+        batch_op.drop_index('ix_resident_search_order')
         batch_op.drop_index('ix_resident_phone')
         batch_op.drop_index('ix_resident_merged_into_id')
         batch_op.drop_index('ix_resident_library_card')

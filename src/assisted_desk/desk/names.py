@@ -15,10 +15,24 @@ _SPECIAL = str.maketrans({
     "Þ": "th", "ß": "ss", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ı": "i", "ħ": "h", "Ħ": "h",
     "ŧ": "t", "Ŧ": "t", "ŀ": "l", "Ŀ": "l",
 })
-# Apostrophes and hyphens join a name's parts ("O'Brien", "Smith-Jones"); everything else that is
-# not a letter or digit separates words.
+# Apostrophes join a name's parts ("O'Brien"); everything that is not a letter, a combining mark
+# or a digit separates words. Marks count as part of a word: Gujarati, Bengali and other Indic
+# scripts write their vowels as marks (પટેલ is four characters, two of them marks), and Python's
+# \w does not include them.
 _JOINERS = re.compile(r"['’‘`´ʼ]")
-_SEPARATORS = re.compile(r"[^\w]+|_")
+
+
+def _pieces(text: str) -> list[str]:
+    pieces, current = [], []
+    for ch in text:
+        if unicodedata.category(ch)[0] in "LMN":
+            current.append(ch)
+        elif current:
+            pieces.append("".join(current))
+            current = []
+    if current:
+        pieces.append("".join(current))
+    return pieces
 
 # Words shorter than this get no typo variants: "al" with one typo matches too much to help.
 MIN_TYPO_LENGTH = 4
@@ -40,7 +54,7 @@ def name_words(*names: str) -> list[str]:
     for name in names:
         folded = _JOINERS.sub("", fold(name))
         for part in folded.split():
-            pieces = [p for p in _SEPARATORS.split(part) if p]
+            pieces = _pieces(part)
             for piece in pieces:
                 seen.setdefault(piece[:100], None)
             if len(pieces) > 1:
@@ -51,7 +65,7 @@ def name_words(*names: str) -> list[str]:
 def query_words(text: str) -> list[str]:
     """The folded words someone typed, in order (repeats kept: "anna anna" means two names)."""
     folded = _JOINERS.sub("", fold(text))
-    return [piece[:100] for piece in _SEPARATORS.split(folded) if piece]
+    return [piece[:100] for piece in _pieces(folded)]
 
 
 def deletion_variants(word: str) -> set[str]:

@@ -1,0 +1,1 @@
+"""The Desk area: finding a resident, serving them, logging the contact."""
