@@ -64,7 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     site_add.add_argument("name")
     site_add.add_argument("--kind", required=True, choices=SITE_KINDS)
 
-    commands.add_parser("demo", help="fill the selected (empty) database with demo sites and staff")
+    demo = commands.add_parser("demo", help="fill the selected (empty) database with demo sites, staff and residents")
+    demo.add_argument("--residents", type=int, default=None, metavar="N",
+                      help="how many demo residents to make (default 240), each with a history of contacts")
     return parser
 
 
@@ -165,7 +167,7 @@ def _run_with_services(args: argparse.Namespace, command: str, services) -> int:
     if command == "demo":
         from .demo import DEMO_PASSWORD, load_demo
 
-        for line in load_demo(services):
+        for line in load_demo(services, residents=args.residents):
             print(f"demo: {line}")
         print(f"Demo data loaded into {services.db.description}. Sign in as 'desk', 'advocate', "
               f"'coordinator' or 'admin' with the password {DEMO_PASSWORD}.")

@@ -1,4 +1,5 @@
-"""Demo data: several sites and staff in every role, so a new user can explore safely.
+"""Demo data: several sites, staff in every role, and residents with a history at the desk, so a
+new user can explore safely.
 
 Used by `assisted-desk demo` and by the first-run choice "explore with demo data", which opens a
 separate demo database so real records are never mixed with made-up ones.
@@ -10,6 +11,7 @@ from collections.abc import Iterator
 
 from .core.errors import ValidationError
 from .core.security import Actor, Role
+from .demo_desk import DEMO_RESIDENTS, load_desk_demo
 from .services import Services
 
 DEMO_PASSWORD = "demo-desk-2026"
@@ -34,8 +36,8 @@ DEMO_STAFF = [
 ]
 
 
-def load_demo(services: Services) -> Iterator[str]:
-    """Fill an empty database with demo sites and staff, yielding progress lines.
+def load_demo(services: Services, residents: int | None = None) -> Iterator[str]:
+    """Fill an empty database with demo sites, staff and residents, yielding progress lines.
 
     Refuses a database that already holds staff: demo records must never mix with real ones."""
     if not services.staff.needs_setup():
@@ -51,7 +53,12 @@ def load_demo(services: Services) -> Iterator[str]:
     for site_name, kind in DEMO_SITES[1:]:
         sites.append(services.staff.add_site(admin, site_name, kind).id)
     yield f"{len(sites)} sites"
+    desk_staff: list[Actor] = []
     for username, name, role, site_index in DEMO_STAFF[1:]:
-        services.staff.add_staff(admin, username, name, role, sites[site_index], DEMO_PASSWORD,
-                                 must_change_password=False)
+        record = services.staff.add_staff(admin, username, name, role, sites[site_index], DEMO_PASSWORD,
+                                          must_change_password=False)
+        if role == Role.DESK:
+            desk_staff.append(Actor(record.id, record.username, record.display_name, role, record.site_id,
+                                    record.site_name))
     yield f"{len(DEMO_STAFF)} staff, every role (password {DEMO_PASSWORD})"
+    yield from load_desk_demo(services, admin, desk_staff, residents or DEMO_RESIDENTS)

@@ -20,6 +20,14 @@ from .core.security import PasswordHashing
 from .core.settings import SettingsService
 from .core.signin import SignInService
 from .core.staff import StaffService
+from .desk.catalogue import ServiceCatalogue
+from .desk.consent import ConsentService
+from .desk.interactions import InteractionService
+from .desk.timeline import TimelineService
+from .desk.search import ResidentSearch
+from .desk.residents import ResidentService
+from .desk.queue import QueueService
+from .desk.callbacks import CallbackService
 
 
 @dataclass
@@ -32,6 +40,14 @@ class Services:
     signin: SignInService
     audit: AuditService
     settings: SettingsService
+    search: ResidentSearch
+    residents: ResidentService
+    catalogue: ServiceCatalogue
+    consent: ConsentService
+    interactions: InteractionService
+    timeline: TimelineService
+    queue: QueueService
+    callbacks: CallbackService
     notice: str = ""  # something the person should know about how the database was opened
 
     def close(self) -> None:
@@ -75,6 +91,8 @@ def open_services(
     except EnvironmentFault:
         db.dispose()
         raise
+    catalogue = ServiceCatalogue(db, clock)
+    consent = ConsentService(db, clock, catalogue)
     return Services(
         paths=paths,
         db=db,
@@ -84,4 +102,12 @@ def open_services(
         signin=SignInService(db, clock, hashing),
         audit=AuditService(db, clock),
         settings=SettingsService(db, clock),
+        catalogue=catalogue,
+        consent=consent,
+        interactions=InteractionService(db, clock, consent, catalogue),
+        timeline=TimelineService(db, clock),
+        search=ResidentSearch(db, clock),
+        residents=ResidentService(db, clock),
+        queue=QueueService(db, clock),
+        callbacks=CallbackService(db, clock),
     )

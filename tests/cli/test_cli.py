@@ -8,14 +8,21 @@ import sys
 
 import pytest
 
+from argon2 import PasswordHasher
+
 from assisted_desk import __version__
+from assisted_desk.core import security
 from assisted_desk.cli import main
 from assisted_desk.demo import DEMO_PASSWORD
+
+from ..conftest import CHEAPEST
 
 
 @pytest.fixture
 def cli(tmp_path, empty_database_url, monkeypatch, capsys):
     home = tmp_path / "home"
+    # Real Argon2id at its cheapest cost: the demo and staff commands hash several passwords.
+    monkeypatch.setattr(security, "PasswordHasher", lambda: PasswordHasher.from_parameters(CHEAPEST))
 
     def run(*args: str, stdin: str = "") -> tuple[int, str, str]:
         monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
@@ -43,8 +50,9 @@ def test_db_upgrade_and_current(cli):
 
 
 def test_demo_then_staff_commands(cli):
-    code, out, _ = cli("demo")
+    code, out, _ = cli("demo", "--residents", "20")
     assert code == 0 and DEMO_PASSWORD in out
+    assert "20 residents" in out and "40 logged contacts" in out
     code, out, _ = cli("staff", "list")
     assert "Łukasz Żółć" in out and "coordinator" in out and "advocate" in out
     code, out, err = cli("staff", "add", "nowak", "--name", "Łukasz Nowak", "--role", "desk",
@@ -59,9 +67,14 @@ def test_demo_then_staff_commands(cli):
     assert code == 0 and "reset" in out
 
 
+def test_demo_refuses_an_unreasonable_number_of_residents(cli):
+    code, _, err = cli("demo", "--residents", "5")
+    assert code == 1 and "from 20 to 1000" in err
+
+
 def test_demo_refuses_a_database_with_records(cli):
-    assert cli("demo")[0] == 0
-    code, _, err = cli("demo")
+    assert cli("demo", "--residents", "20")[0] == 0
+    code, _, err = cli("demo", "--residents", "20")
     assert code == 1
     assert err.count("\n") == 1 and "already holds staff records" in err
 
@@ -80,7 +93,7 @@ def test_demo_refuses_a_database_with_records(cli):
     ],
 )
 def test_errors_exit_non_zero_with_one_clear_line(cli, args, stdin, message):
-    cli("demo")
+    cli("demo", "--residents", "20")
     code, _, err = cli(*args, stdin=stdin)
     assert code == 1
     assert message in err and len(err.strip().splitlines()) == 1
@@ -105,7 +118,7 @@ def test_set_password_goes_to_the_keyring(tmp_path, memory_keyring, monkeypatch,
 
 
 def test_logs_go_to_a_file_under_home(cli):
-    cli("demo")
+    cli("demo", "--residents", "20")
     assert (cli.home / "data" / "logs" / "assisted-desk.log").exists()
 
 

@@ -42,11 +42,8 @@ class Area:
 
 
 AREAS = (
-    Area("desk", "Desk", (Permission.USE_DESK,),
-         "Here you will find or register a resident, log what you did together, and run the walk-in "
-         "queue and phone callbacks."),
-    Area("residents", "Residents", (Permission.VIEW_RESIDENTS,),
-         "Here you will see resident records, their consent and their history with the council."),
+    Area("desk", "Desk", (Permission.USE_DESK,), ""),
+    Area("residents", "Residents", (Permission.VIEW_RESIDENTS,), ""),
     Area("cases", "Cases", (Permission.OPEN_CASES, Permission.WORK_CASES),
          "Here advocates will carry complex cases with SLA clocks, tasks, notes and escalation."),
     Area("inclusion", "Inclusion", (Permission.USE_INCLUSION,),
@@ -148,13 +145,37 @@ class MainWindow(QMainWindow):
         return nav_button
 
     def _page_for(self, area: Area) -> QWidget:
+        if area.key == "desk":
+            from .desk_area import DeskArea
+
+            return DeskArea(self.services, self.actor)
+        if area.key == "residents":
+            from .residents.page import ResidentsPage
+
+            page = ResidentsPage(self.services, self.actor)
+            page.serve_resident.connect(self.serve_resident)
+            return page
         if area.key == "admin":
             from .admin import AdminPage
 
             page = AdminPage(self.services, self.actor)
             page.idle_lock_changed.connect(lambda minutes: self.idle.set_minutes(minutes))
+            if page.catalogue_tab is not None:  # a new or retired service shows on the desk at once
+                page.catalogue_tab.changed.connect(self._catalogue_changed)
             return page
         return NotAvailableYetPage(self.tr(area.label), self.tr(area.coming))
+
+    def _catalogue_changed(self) -> None:
+        desk = self.area_pages.get("desk")
+        if desk is not None:
+            desk.serve.refresh()
+
+    def serve_resident(self, resident_id: int) -> None:
+        """Open a resident on the Desk area's Serve tab (from the Residents area)."""
+        desk = self.area_pages.get("desk")
+        if desk is not None:
+            self.show_area("desk")
+            desk.serve_resident(resident_id)
 
     def _build_menus(self) -> None:
         session_menu = self.menuBar().addMenu(self.tr("&Session"))

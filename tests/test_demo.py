@@ -1,0 +1,32 @@
+"""The demo data: made through the desk's own services, so it obeys every rule, and useful."""
+
+from __future__ import annotations
+
+from assisted_desk.core.security import Role
+from assisted_desk.demo import DEMO_PASSWORD, load_demo
+
+
+def test_demo_has_residents_with_a_history_a_queue_and_callbacks(services):
+    progress = list(load_demo(services, residents=24))
+    assert progress[2] == "24 residents"
+    signed = services.signin.sign_in("desk", DEMO_PASSWORD).actor
+    assert signed.role == Role.DESK
+
+    found = services.search.find(signed, "lukasz zolc")  # typed without accents
+    assert any(match.name.startswith("Łukasz") for match in found.matches)
+    resident_id = found.matches[0].resident_id
+    assert services.residents.get(signed, resident_id).phone.startswith("+44")
+    timeline = services.timeline.for_resident(signed, resident_id)
+    assert timeline and timeline == tuple(sorted(timeline, key=lambda item: item.when, reverse=True))
+
+    waiting = services.queue.waiting(signed)
+    assert len(waiting.entries) == 5
+    callbacks = services.callbacks.open_callbacks(signed)
+    assert len(callbacks) == 4 and [c.overdue for c in callbacks] == [True, False, False, False]
+    services.clock.advance(hours=2)
+    assert sum(c.overdue for c in services.callbacks.open_callbacks(signed)) == 2
+
+    attorney_client = services.search.find(signed, "Amelia").matches[0].resident_id
+    reps = services.consent.representatives(signed, attorney_client)
+    assert [r.relationship.value for r in reps] == ["attorney"]
+    services.consent.check_authority(signed, attorney_client, "parking", representative_id=reps[0].id)
