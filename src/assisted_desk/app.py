@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 
 from PySide6.QtCore import QObject
@@ -94,12 +95,24 @@ class DeskController(QObject):
             self.app.quit()
 
 
+# The style sheet is written for an 11 pt desktop font; its sizes follow the desktop's own font
+# when that is larger, so someone who set large text in their desktop gets it here too.
+STYLE_BASE_PT = 11.0
+
+
+def scaled_style(sheet: str, font_pt: float) -> str:
+    factor = max(font_pt, STYLE_BASE_PT) / STYLE_BASE_PT
+    return re.sub(r"(\d+(?:\.\d+)?)pt\b", lambda m: f"{float(m.group(1)) * factor:g}pt", sheet)
+
+
 def _load_style(app: QApplication) -> None:
     style = resources_dir() / "style.qss"
     try:
-        app.setStyleSheet(style.read_text(encoding="utf-8"))
+        sheet = style.read_text(encoding="utf-8")
     except OSError:
         _log().warning("style sheet %s not found; using Qt's plain look", style)
+        return
+    app.setStyleSheet(scaled_style(sheet, app.font().pointSizeF()))
 
 
 def _show_crash(exc_type, exc, tb) -> None:

@@ -29,6 +29,7 @@ from .serve_helpers import (  # noqa: F401 (fixtures)
     settle,
 )
 from .test_start_and_main import unnamed_widgets
+from ..desk.contact_fixtures import register
 
 
 def test_the_common_case_takes_at_most_six_keystrokes(qtbot, panel, services, admin, lukasz):
@@ -319,3 +320,32 @@ def test_a_draft_that_cannot_be_kept_is_said_beside_the_form(qtbot, panel, servi
     assert "could not be kept as a draft" in panel.message.text() and "at most 100000" in panel.message.text()
     assert panel.form.notes.toPlainText() == "x" * 100_001
     assert services.interactions.load_draft(admin) is None
+
+
+def test_opening_someone_else_clears_a_contact_typed_for_the_last_person(qtbot, panel, services, admin, lukasz):
+    other = register(services, admin, "Ștefan", "Ionescu", "02/02/1962")
+    choose_by_keyboard(qtbot, panel, "lukasz")
+    panel.form.service.setEditText("Parking")
+    panel.form.help_type.setCurrentIndex(panel.form.help_type.findData(HelpType.ON_BEHALF.value))
+    settle(qtbot, panel)
+    assert services.interactions.load_draft(admin) is not None
+
+    panel.open_resident(other)  # e.g. the next walk-in called from the queue
+    settle(qtbot, panel)
+    assert panel.form.is_pristine() and panel.resident_id == other
+    assert panel.message.text() == "The unsaved contact for Łukasz Żółć was cleared."
+    assert services.interactions.load_draft(admin) is None
+    panel.open_resident(other)  # the same person again keeps what is typed
+    panel.form.notes.setPlainText("Still typing")
+    panel.open_resident(other)
+    assert panel.form.values()["notes"] == "Still typing"
+
+
+def test_the_last_reference_does_not_stay_above_a_refusal(qtbot, panel, services, lukasz):
+    choose_by_keyboard(qtbot, panel, "lukasz")
+    panel.form.service.setEditText("Council Tax")
+    assert panel.save() is not None and panel.banner.isVisible()
+    panel.form.service.setEditText("Parking")
+    panel.form.help_type.setCurrentIndex(panel.form.help_type.findData(HelpType.ON_BEHALF.value))
+    assert panel.save() is None
+    assert not panel.banner.isVisible() and panel.message.isVisible()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from assisted_desk.core.audit import AuditFilter
 from assisted_desk.core.security import Role
+from assisted_desk.app import _load_style
 from assisted_desk.demo import DEMO_PASSWORD
 from assisted_desk.ui.main_window import MainWindow, areas_for
 from assisted_desk.ui.workers import wait_for_background_jobs
@@ -141,7 +142,7 @@ def test_demo_data_opens_a_separate_database(qtbot, make_controller, empty_opene
     started(qtbot, controller)
     window = controller.start_window
     qtbot.mouseClick(window.first_run_page.demo, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.services is not None and window.demo, timeout=30_000)
+    qtbot.waitUntil(lambda: window.services is not None and window.demo, timeout=90_000)
     assert str(paths.demo_database) in window.sign_in_page.database_line.text()
     assert DEMO_PASSWORD in window.sign_in_page.hint.text()
     sign_in(qtbot, window, "coordinator", DEMO_PASSWORD)
@@ -290,8 +291,8 @@ def test_windows_render_to_png(qtbot, qapp, controller, desk_ready, admin, artif
         original, sheet = font.pointSizeF(), qapp.styleSheet()
         font.setPointSizeF(original * 2)
         qapp.setFont(font)
-        qapp.setStyleSheet(sheet.replace("11pt", "22pt").replace("12pt", "24pt")
-                           .replace("13pt", "26pt").replace("18pt", "36pt"))
+        _load_style(qapp)  # as at start-up on a desktop set to large text
+        assert "font-size: 22pt" in qapp.styleSheet() and "font-size: 36pt" in qapp.styleSheet()
 
         def restore() -> None:
             font.setPointSizeF(original)

@@ -153,7 +153,9 @@ class ServePanel(QWidget):
         whole.addWidget(work)
         whole.setStretchFactor(0, 1)
         whole.setStretchFactor(1, 3)
-        whole.setSizes([2500, 7500])
+        whole.setSizes([3500, 6500])
+        # At least five result lines under the search box, so two people of one name can be told apart.
+        self.finder.setMinimumHeight(self.fontMetrics().height() * 13)
         whole.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.addWidget(whole)
@@ -182,8 +184,21 @@ class ServePanel(QWidget):
 
     def open_resident(self, resident_id: int, queue_ticket_id: int | None = None) -> None:
         """Serve this resident: show who they are and their timeline, and put the cursor on the
-        service. What is already typed in the form stays (the contact is now about them)."""
+        service. A contact typed for someone else (or restored from a draft) is cleared, and the
+        panel says so: a busy desk must not log one person's answers against the next person."""
+        switching = self.has_contact() and (self.anonymous or self.resident_id != resident_id)
+        cleared = ""
+        if switching and not self.form.is_pristine():
+            previous = self.summary.resident.name if self.summary.resident is not None and not self.anonymous \
+                else ""
+            self.drafts.forget(remove=True)
+            self.form.reset()
+            self.started_at = None
+            cleared = (self.tr("The unsaved contact for {0} was cleared.").format(previous) if previous
+                       else self.tr("The unsaved contact you had started was cleared."))
         self._begin_contact()
+        if cleared:
+            self.message.show_info(cleared)
         self.resident_id, self.anonymous = resident_id, False
         self.queue_ticket_id = queue_ticket_id
         self.summary.name.setText(self.tr("Loading…"))
@@ -285,6 +300,7 @@ class ServePanel(QWidget):
         if not self.has_contact():
             return None
         self._hide_refusal()
+        self.banner.hide()  # the last reference must not sit above this contact's refusal
         contact = self.form.contact_input(self.resident_id, self._elapsed_minutes(), self.queue_ticket_id)
         try:
             reference = self.services.interactions.log_interaction(self.actor, contact)

@@ -109,7 +109,7 @@ class TimelineView(QWidget):
     def set_items(self, items, status: str = "") -> None:
         self.model.set_items(items)
         if items:
-            fit_columns(self.table, 300)
+            fit_columns(self.table, 220)  # leaves the reference in view at 1280 pixels
         if not status and items:
             status = self.tr("1 line") if len(items) == 1 else self.tr("{0} lines, newest first").format(len(items))
         self.status.setText(status)

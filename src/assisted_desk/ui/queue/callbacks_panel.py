@@ -75,7 +75,7 @@ class CallbacksPanel(QWidget):
             QWidget.setTabOrder(first, second)
 
         self.new_shortcut = QShortcut(QKeySequence("Ctrl+B"), self)
-        self.new_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.new_shortcut.setContext(Qt.ShortcutContext.WindowShortcut)  # hidden tabs never fire
         self.new_shortcut.activated.connect(self.new_callback)
         self.timer = QTimer(self)
         self.timer.setInterval(REFRESH_MS)

@@ -114,7 +114,7 @@ class QueuePanel(QWidget):
 
     def _shortcut(self, keys: QKeySequence, slot) -> QShortcut:
         shortcut = QShortcut(keys, self)
-        shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut.setContext(Qt.ShortcutContext.WindowShortcut)  # a hidden tab's shortcuts never fire
         shortcut.activated.connect(slot)
         return shortcut
 

@@ -51,7 +51,7 @@ class ResidentsPage(QWidget):
         self.register_button.setToolTip(tr("Register a new resident (Ctrl+N)"))
         self.register_button.clicked.connect(self.register_new)
         self.new_shortcut = QShortcut(QKeySequence("Ctrl+N"), self)
-        self.new_shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.new_shortcut.setContext(Qt.ShortcutContext.WindowShortcut)  # hidden tabs never fire
         self.new_shortcut.activated.connect(self.register_new)
         top = QHBoxLayout()
         top.addWidget(title)
