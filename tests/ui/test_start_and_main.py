@@ -289,7 +289,7 @@ def test_windows_render_to_png(qtbot, qapp, controller, desk_ready, admin, artif
     if scale == 2:
         font = qapp.font()
         original, sheet = font.pointSizeF(), qapp.styleSheet()
-        font.setPointSizeF(original * 2)
+        font.setPointSizeF(22)  # twice the 11 pt the style sheet is written for
         qapp.setFont(font)
         _load_style(qapp)  # as at start-up on a desktop set to large text
         assert "font-size: 22pt" in qapp.styleSheet() and "font-size: 36pt" in qapp.styleSheet()

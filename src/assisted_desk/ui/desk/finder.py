@@ -145,6 +145,7 @@ class ResidentFinder(QWidget):
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.proxy.sort(-1)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        fit_columns(self.table)  # empty, the headings alone set the widths: none clipped at large text
         self.table.activated.connect(self._choose)
 
         self.timer = QTimer(self)

@@ -88,6 +88,7 @@ class TimelineView(QWidget):
         self.proxy = sortable_proxy(self, self.model)
         self.table = record_table(self.tr("Timeline"), self.proxy, TimelineColumn.WHEN,
                                   Qt.SortOrder.DescendingOrder)
+        fit_columns(self.table)  # empty, the headings alone set the widths: none clipped at large text
         self.table.activated.connect(self._activated)
         title = QLabel(self.tr("Tim&eline"))
         title.setBuddy(self.table)
