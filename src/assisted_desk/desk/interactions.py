@@ -6,7 +6,6 @@ the write, so a consent withdrawn a moment earlier is never relied on."""
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,7 +23,7 @@ from .catalogue import ServiceCatalogue, active_service
 from .consent import ConsentService, authority_for
 from .drafts import ContactDrafts, DraftRecord, discard_draft_in
 from .models import Interaction, QueueTicket, Representative, Resident, ServiceEntry
-from .references import INTERACTION_PREFIX, issue_reference
+from .references import INTERACTION_PREFIX, issue_reference, unused_reference
 from .representatives import full_name, open_resident
 from .vocab import AvoidableReason, Channel, HelpType, Outcome, RepresentativeKind, Satisfaction
 
@@ -130,21 +129,19 @@ class InteractionService(ContactDrafts):
                     authority_for(session, self.clock, resident.id, service.code, contact.representative_id)
             self._check_ticket(session, resident, contact.queue_ticket_id)
             now = self.clock.now()
+            reference = unused_reference(session, INTERACTION_PREFIX)
             row = Interaction(
-                # A placeholder until the id exists; the reference needs the id and is set below.
-                reference="~" + secrets.token_hex(5), resident_id=resident.id if resident else None,
+                reference=reference, resident_id=resident.id if resident else None,
                 representative_id=contact.representative_id if resident else None, site_id=actor.site_id,
                 staff_id=actor.staff_id, queue_ticket_id=contact.queue_ticket_id, occurred_at=now,
                 service_code=service.code, created_at=now, updated_at=now, updated_by=actor.username, **values,
             )
             session.add(row)
             session.flush()
-            reference = issue_reference(session, self.clock, INTERACTION_PREFIX, "interaction", row.id,
-                                        row.resident_id)
-            # Plain UPDATEs: setting the reference is part of creating the row, and a contact must not
-            # bump the resident's version (that would make a colleague's open edit look stale).
-            session.execute(update(Interaction).where(Interaction.id == row.id).values(reference=reference)
-                            .execution_options(synchronize_session=False))
+            issue_reference(session, self.clock, INTERACTION_PREFIX, "interaction", row.id, row.resident_id,
+                            reference)
+            # A plain UPDATE: a contact must not bump the resident's version (that would make a
+            # colleague's open edit look stale).
             if resident is not None:
                 session.execute(update(Resident).where(
                     Resident.id == resident.id,

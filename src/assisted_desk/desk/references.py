@@ -40,14 +40,21 @@ def parse_reference(text: str) -> str | None:
     return f"{prefix}-{body[:4]}-{body[4:]}"
 
 
-def issue_reference(
-    session: Session, clock: Clock, prefix: str, record_type: str, record_id: int, resident_id: int | None
-) -> str:
-    """Register a new unique reference for a record, inside the caller's unit of work."""
+def unused_reference(session: Session, prefix: str) -> str:
+    """A new reference no record has yet, for a record about to be created with it."""
     while True:
         reference = new_reference(prefix)
         if session.get(RecordReference, reference) is None:
-            break
+            return reference
+
+
+def issue_reference(
+    session: Session, clock: Clock, prefix: str, record_type: str, record_id: int, resident_id: int | None,
+    reference: str | None = None,
+) -> str:
+    """Register a reference (a new one unless given, from `unused_reference`) for a record, inside
+    the caller's unit of work."""
+    reference = reference or unused_reference(session, prefix)
     session.add(RecordReference(reference=reference, record_type=record_type, record_id=record_id,
                                 resident_id=resident_id, created_at=clock.now()))
     return reference
