@@ -16,6 +16,9 @@ Rules a desk can rely on:
 
 from __future__ import annotations
 
+import random
+import time
+
 from datetime import date
 
 from sqlalchemy import case, func, or_, select
@@ -54,7 +57,12 @@ from .queue_records import (
 from .queue_rules import describe_ticket, refuse_transition
 from .vocab import TicketStatus
 
-_TRIES = 8  # other desks taking the same number (or ticket) this many times in a row is not a queue
+_TRIES = 20  # other desks taking the same number (or ticket) this many times in a row is not a queue
+
+
+def _back_off(attempt: int) -> None:
+    # Desks that clashed retry at random moments, so the same two do not clash again in lockstep.
+    time.sleep(random.uniform(0, 0.005 * (attempt + 1)))
 _ACTIVE = (TicketStatus.CALLED.value, TicketStatus.SERVING.value)
 
 
@@ -80,7 +88,7 @@ class QueueService:
         require(actor, Permission.RUN_QUEUE)
         name = clean_text(visitor_name, field="visitor_name", label="Visitor name", max_length=120, required=False)
         why = clean_text(reason, field="reason", label="Reason", max_length=200, required=False)
-        for _ in range(_TRIES):
+        for attempt in range(_TRIES):
             try:
                 with self.db.unit_of_work() as session:
                     site = site_for(session, actor, site_id)
@@ -110,6 +118,7 @@ class QueueService:
             except IntegrityError as error:
                 if not _numbering_clash(error):
                     raise
+                _back_off(attempt)
         raise ConflictError("Other desks kept taking the same ticket number; nothing was issued. Try again.")
 
     # ---- calling ----------------------------------------------------------------------------
@@ -120,7 +129,7 @@ class QueueService:
         while the actor is still with another ticket. If another desk calls the same ticket at the
         same moment, the next one is taken instead."""
         require(actor, Permission.RUN_QUEUE)
-        for _ in range(_TRIES):
+        for attempt in range(_TRIES):
             try:
                 with self.db.unit_of_work() as session:
                     site = site_for(session, actor, site_id)
@@ -138,8 +147,8 @@ class QueueService:
                         return None
                     self._call(session, actor, ticket)
                     return ticket_views(session, [ticket])[0]
-            except StaleDataError:
-                continue  # another desk called that ticket a moment ago: take the next one
+            except StaleDataError:  # another desk called that ticket a moment ago: take the next one
+                _back_off(attempt)
         raise ConflictError("Other desks kept calling the same tickets first; press Call next again.")
 
     def call_ticket(self, actor: Actor, ticket_id: int, expected_version: int | None = None) -> TicketView:
