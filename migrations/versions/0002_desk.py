@@ -204,7 +204,8 @@ def upgrade() -> None:
         batch_op.create_index('ix_resident_merge_merged_id', ['merged_id'], unique=False)
 
     op.create_table('resident_name_variant',
-    sa.Column('variant', sa.String(length=100), nullable=False),
+    sa.Column('variant', sa.String(length=100).with_variant(sa.String(length=100, collation='C'), 'postgresql'),
+              nullable=False),
     sa.Column('resident_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['resident_id'], ['resident.id'], name=op.f('fk_resident_name_variant_resident_id_resident'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('variant', 'resident_id', name=op.f('pk_resident_name_variant')),
@@ -214,7 +215,8 @@ def upgrade() -> None:
         batch_op.create_index('ix_resident_name_variant_resident_id', ['resident_id'], unique=False)
 
     op.create_table('resident_name_word',
-    sa.Column('word', sa.String(length=100), nullable=False),
+    sa.Column('word', sa.String(length=100).with_variant(sa.String(length=100, collation='C'), 'postgresql'),
+              nullable=False),
     sa.Column('resident_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['resident_id'], ['resident.id'], name=op.f('fk_resident_name_word_resident_id_resident'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('word', 'resident_id', name=op.f('pk_resident_name_word')),

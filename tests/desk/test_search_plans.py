@@ -138,3 +138,14 @@ def test_a_small_and_a_large_set_ask_for_a_sample_first():
     # small set's residents in order.
     plan = choose_plan([9_000, COUNT_CAP], N, 51, True, sampled=(200, 120, 200, 190))
     assert plan == Plan((0,), walk=True)
+
+
+def test_name_words_compare_byte_by_byte_on_postgresql_whatever_its_default_collation(services):
+    # Prefix search is a range on the words; a linguistic collation would order them differently.
+    if not services.db.url.get_backend_name() == "postgresql":
+        pytest.skip("SQLite compares text byte by byte already")
+    with services.db.unit_of_work() as session:
+        collations = dict(session.execute(text(
+            "SELECT table_name, collation_name FROM information_schema.columns "
+            "WHERE column_name IN ('word', 'variant') AND table_name LIKE 'resident_name_%'")).all())
+    assert collations == {"resident_name_word": "C", "resident_name_variant": "C"}

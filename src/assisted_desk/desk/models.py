@@ -64,12 +64,17 @@ Index("ix_resident_search_order", Resident.last_contact_at.desc(), Resident.sort
       Resident.merged_into_id)
 
 
+# Prefix search compares name words byte by byte (word >= 'luk' AND word < 'luk' + U+10FFFF), so on
+# PostgreSQL they use the "C" collation whatever the database's default; SQLite compares bytes anyway.
+_SEARCH_KEY = String(100).with_variant(String(100, collation="C"), "postgresql")
+
+
 class ResidentNameWord(Base):
     """Each folded word of a resident's names ("lukasz", "zolc"): prefix search as you type."""
 
     __tablename__ = "resident_name_word"
 
-    word: Mapped[str] = mapped_column(String(100), primary_key=True)
+    word: Mapped[str] = mapped_column(_SEARCH_KEY, primary_key=True)
     resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id", ondelete="CASCADE"), primary_key=True)
 
     __table_args__ = (Index("ix_resident_name_word_resident_id", "resident_id"), {"sqlite_with_rowid": False})
@@ -81,7 +86,7 @@ class ResidentNameVariant(Base):
 
     __tablename__ = "resident_name_variant"
 
-    variant: Mapped[str] = mapped_column(String(100), primary_key=True)
+    variant: Mapped[str] = mapped_column(_SEARCH_KEY, primary_key=True)
     resident_id: Mapped[int] = mapped_column(ForeignKey("resident.id", ondelete="CASCADE"), primary_key=True)
 
     __table_args__ = (Index("ix_resident_name_variant_resident_id", "resident_id"), {"sqlite_with_rowid": False})
