@@ -13,6 +13,7 @@ from .core.config import Paths, resolve_database_url, sqlite_url
 from .core.paths import resources_dir
 from .core.secrets import SecretStore
 from .ui.start_window import StartWindow
+from .ui.workers import GuiThreadGarbageCollector
 from .ui.workers import wait_for_background_jobs
 
 # The main window (and everything behind it) is imported after sign-in, not before the first
@@ -131,6 +132,7 @@ def run_gui(paths: Paths, database_arg: str | None) -> int:
     app.setOrganizationName("Assisted Desk")
     _load_style(app)
     sys.excepthook = _show_crash
+    collector = GuiThreadGarbageCollector(app)  # noqa: F841 (lives as long as the application)
     controller = DeskController(app, database_opener(paths, database_arg, SecretStore()))
     # The probe (benchmarks/, scenario start) is told first, before the slots that start work.
     if os.environ.get(STARTUP_PROBE) == "1":

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from assisted_desk.app import DeskController, _load_style, database_opener
 from assisted_desk.core.secrets import SecretStore
-from assisted_desk.ui.workers import wait_for_background_jobs
+from assisted_desk.ui.workers import GuiThreadGarbageCollector, wait_for_background_jobs
+
+
+@pytest.fixture(scope="session", autouse=True)
+def garbage_on_the_gui_thread(qapp):
+    """As in the application: cycles are collected on the GUI thread, never on a worker (where
+    collecting a widget crashes the process)."""
+    collector = GuiThreadGarbageCollector(qapp)
+    yield collector
+    gc.enable()
 
 
 @pytest.fixture(autouse=True)
@@ -14,6 +25,7 @@ def styled_app(qapp):
     _load_style(qapp)
     yield qapp
     wait_for_background_jobs()
+    gc.collect()  # this test's widgets go now, on this thread
 
 
 @pytest.fixture

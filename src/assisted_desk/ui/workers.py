@@ -7,10 +7,11 @@ anything else is a bug and is raised again on the GUI thread, where it cannot go
 
 from __future__ import annotations
 
+import gc
 import types
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 from ..core.errors import DeskError
 
@@ -112,3 +113,26 @@ def run_in_background(
 def wait_for_background_jobs(msecs: int = 30_000) -> bool:
     """For shutting down (and tests): let running jobs finish."""
     return QThreadPool.globalInstance().waitForDone(msecs)
+
+
+class GuiThreadGarbageCollector(QObject):
+    """Python's cyclic garbage collector runs on whichever thread happens to allocate; if that is
+    a worker, it may destroy a Qt widget off the GUI thread and crash the process. So automatic
+    collection is switched off and done here, on the GUI thread, whenever the counts say it is due
+    (the same thresholds Python would use)."""
+
+    def __init__(self, parent: QObject, interval_ms: int = 500) -> None:
+        super().__init__(parent)
+        gc.disable()
+        self.timer = QTimer(self)
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self.collect_if_due)
+        self.timer.start()
+
+    @Slot()
+    def collect_if_due(self) -> None:
+        counts, thresholds = gc.get_count(), gc.get_threshold()
+        for generation in (2, 1, 0):
+            if counts[generation] > thresholds[generation]:
+                gc.collect(generation)
+                return
