@@ -30,3 +30,12 @@ def test_demo_has_residents_with_a_history_a_queue_and_callbacks(services):
     reps = services.consent.representatives(signed, attorney_client)
     assert [r.relationship.value for r in reps] == ["attorney"]
     services.consent.check_authority(signed, attorney_client, "parking", representative_id=reps[0].id)
+
+    requests = services.submissions.browse(signed)
+    assert sorted(r.state.value for r in requests) == ["accepted", "accepted", "accepted", "needs_attention",
+                                                        "queued", "queued"]
+    progressed = [r for r in requests if r.back_office_status is not None]
+    assert {r.back_office_status.value for r in progressed} == {"completed", "in_progress", "received"}
+    refused = services.submissions.get(signed, next(r.id for r in requests if r.state.value == "needs_attention"))
+    assert "collection day" in refused.summary.last_error
+    assert any(i.open_kind == "submission" for i in services.timeline.for_resident(signed, refused.summary.resident_id))

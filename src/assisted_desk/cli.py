@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from . import __version__
 from .core.config import Paths
@@ -67,6 +68,19 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="fill the selected (empty) database with demo sites, staff and residents")
     demo.add_argument("--residents", type=int, default=None, metavar="N",
                       help="how many demo residents to make (default 240), each with a history of contacts")
+
+    commands.add_parser("sync", help="send waiting back-office requests and record status changes, once "
+                                     "(for a scheduled task)")
+    backoffice = commands.add_parser("backoffice", help="the back office: show, set-url, set-token, set-ca")
+    bo_commands = backoffice.add_subparsers(dest="backoffice_command", metavar="ACTION", required=True)
+    bo_commands.add_parser("show", help="say what is set (never the token itself)")
+    set_url = bo_commands.add_parser("set-url", help="the address every desk sends to")
+    set_url.add_argument("url")
+    set_token = bo_commands.add_parser("set-token", help="keep this computer's API token in the system keyring")
+    set_token.add_argument("--token-stdin", action="store_true", help="read the token from standard input")
+    set_ca = bo_commands.add_parser("set-ca", help="trust the back office's own certificate authority (PEM file)")
+    set_ca.add_argument("pem", nargs="?", help="the PEM file; leave out with --clear")
+    set_ca.add_argument("--clear", action="store_true", help="trust the system's authorities only")
     return parser
 
 
@@ -172,6 +186,10 @@ def _run_with_services(args: argparse.Namespace, command: str, services) -> int:
         print(f"Demo data loaded into {services.db.description}. Sign in as 'desk', 'advocate', "
               f"'coordinator' or 'admin' with the password {DEMO_PASSWORD}.")
         return 0
+    if command == "sync":
+        return _sync(services)
+    if command == "backoffice":
+        return _backoffice(args, services, actor)
     if command == "site":
         if args.site_command == "list":
             for site in services.staff.list_sites():
@@ -201,6 +219,61 @@ def _run_with_services(args: argparse.Namespace, command: str, services) -> int:
     password = read_password(args.password_stdin, "Temporary password: ")
     services.staff.reset_password(actor, person.id, password)
     print(f"The password of {person.username} was reset; they will choose a new one at next sign-in.")
+    return 0
+
+
+def _sync(services) -> int:
+    """Exit 0 when the back office was reached (or there was nothing to do), 1 when it could not
+    be reached or refused the desk's token, 2 when it is not set up."""
+    interactive = sys.stdout.isatty()
+    runner = services.outbox.run_once(ignore_pause=True)
+    while True:
+        try:
+            line = next(runner)
+        except StopIteration as finished:
+            summary = finished.value
+            break
+        if interactive:
+            print(f"\r{line:<60}", end="", flush=True)
+        else:
+            print(line, flush=True)
+    if interactive:
+        print("\r" + " " * 60 + "\r", end="")
+    from .core.security import Actor
+
+    counts = services.submissions.counts(Actor.command_line())
+    print(summary.text())
+    print(f"Back office: {services.outbox.health.text}. Waiting to send: {counts.waiting}. "
+          f"Needing attention: {counts.needs_attention}.")
+    if summary.health == "setup":
+        return 2 if not services.backoffice.config() else 1
+    return 0 if summary.ok or summary.health == "reachable" else 1
+
+
+def _backoffice(args: argparse.Namespace, services, actor) -> int:
+    settings = services.backoffice
+    action = args.backoffice_command
+    if action == "set-url":
+        print(f"Every desk now sends to {settings.set_url(actor, args.url)}.")
+    elif action == "set-token":
+        if args.token_stdin:
+            token = sys.stdin.readline().strip()
+        elif sys.stdin.isatty():
+            import getpass
+
+            token = getpass.getpass("Token: ")
+        else:
+            raise ValidationError("No terminal to ask for the token: pass it with --token-stdin.")
+        print(f"The back-office token is kept in {settings.set_token(actor, token)}.")
+    elif action == "set-ca":
+        if args.clear == bool(args.pem):
+            raise ValidationError("Give a PEM file, or --clear to trust the system's authorities only.")
+        subjects = settings.set_ca_pem(actor, "" if args.clear else settings.read_ca_file(Path(args.pem)))
+        print("Trusting the system's authorities only." if args.clear else f"Also trusting: {', '.join(subjects)}.")
+    setup = settings.setup(actor)
+    print(f"Address: {setup.url or '(not set)'}")
+    print(f"Token: {'set, kept in ' + setup.token_kept_in if setup.token_set else 'not set on this computer'}")
+    print(f"Certificate authorities: {', '.join(setup.ca_subjects) if setup.ca_set else 'the system ones'}")
     return 0
 
 

@@ -77,6 +77,11 @@ def load_desk_demo(services: Services, admin: Actor, desk_staff: list[Actor], co
     _queue_and_callbacks(services, desk_staff, residents, rng, now)
     yield "today's walk-in queue and phone callbacks"
 
+    from .demo_requests import load_demo_requests
+
+    made = load_demo_requests(services, desk_staff[0], residents, now)
+    yield f"{made} back-office requests: accepted and progressing, one refused, some waiting to be sent"
+
 
 def _register_residents(services: Services, admin: Actor, rng: random.Random, today: date, count: int
                         ) -> Iterator[int]:
@@ -107,7 +112,7 @@ def _register_residents(services: Services, admin: Actor, rng: random.Random, to
 def _log_history(services: Services, staff: list[Actor], residents: list[int], rng: random.Random,
                  now: datetime) -> int:
     clock = _MovableClock(now)
-    contacts = InteractionService(services.db, clock, services.consent, services.catalogue)
+    contacts = InteractionService(services.db, clock, services.consent, services.catalogue, services.attachments)
     codes = [entry.code for entry in services.catalogue.entries(staff[0])]
     moments = sorted(now - timedelta(days=rng.uniform(1, 180), minutes=rng.randint(0, 600))
                      for _ in range(len(residents) * 2))

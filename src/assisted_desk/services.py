@@ -28,6 +28,10 @@ from .desk.search import ResidentSearch
 from .desk.residents import ResidentService
 from .desk.queue import QueueService
 from .desk.callbacks import CallbackService
+from .desk.attachments import AttachmentService
+from .desk.backoffice_settings import BackOfficeSettings
+from .desk.outbox_sender import OutboxSender
+from .desk.submissions import SubmissionService
 
 
 @dataclass
@@ -48,9 +52,14 @@ class Services:
     timeline: TimelineService
     queue: QueueService
     callbacks: CallbackService
+    attachments: AttachmentService
+    backoffice: BackOfficeSettings
+    submissions: SubmissionService
+    outbox: OutboxSender  # this desk's sender: the GUI runs it in the background, `sync` once
     notice: str = ""  # something the person should know about how the database was opened
 
     def close(self) -> None:
+        self.outbox.close()
         self.db.dispose()
 
 
@@ -93,6 +102,10 @@ def open_services(
         raise
     catalogue = ServiceCatalogue(db, clock)
     consent = ConsentService(db, clock, catalogue)
+    settings = SettingsService(db, clock)
+    attachments = AttachmentService(db, clock, settings)
+    interactions = InteractionService(db, clock, consent, catalogue, attachments)
+    backoffice = BackOfficeSettings(settings, secrets)
     return Services(
         paths=paths,
         db=db,
@@ -101,13 +114,17 @@ def open_services(
         staff=StaffService(db, clock, hashing),
         signin=SignInService(db, clock, hashing),
         audit=AuditService(db, clock),
-        settings=SettingsService(db, clock),
+        settings=settings,
         catalogue=catalogue,
         consent=consent,
-        interactions=InteractionService(db, clock, consent, catalogue),
+        interactions=interactions,
         timeline=TimelineService(db, clock),
         search=ResidentSearch(db, clock),
         residents=ResidentService(db, clock),
         queue=QueueService(db, clock),
         callbacks=CallbackService(db, clock),
+        attachments=attachments,
+        backoffice=backoffice,
+        submissions=SubmissionService(db, clock, interactions, attachments),
+        outbox=OutboxSender(db, clock, backoffice),
     )

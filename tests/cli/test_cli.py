@@ -145,3 +145,31 @@ def test_the_everyday_start_skips_the_full_parser_only_when_it_means_the_same(ar
     assert vars(plain) == {"command": None, **expected}
     full = build_parser().parse_args(argv)
     assert (full.command, full.home, full.database) == (None, expected["home"], expected["database"])
+
+
+def test_backoffice_commands_set_the_address_the_token_and_the_authority(cli, tmp_path):
+    code, out, err = cli("backoffice", "set-url", "http://backoffice.example.gov.uk")
+    assert code == 1 and "would send residents' details unencrypted: use https://" in err
+    code, out, err = cli("backoffice", "set-url", "https://backoffice.example.gov.uk/")
+    assert code == 0, err
+    assert "Every desk now sends to https://backoffice.example.gov.uk." in out and "Token: not set" in out
+    code, out, err = cli("backoffice", "set-token", "--token-stdin", stdin="has a space\n")
+    assert code == 1 and "one line with no spaces" in err
+    code, out, err = cli("backoffice", "set-token", "--token-stdin", stdin="s3cret-token\n")
+    assert code == 0 and "The back-office token is kept in" in out and "s3cret-token" not in out
+    not_pem = tmp_path / "ca.pem"
+    not_pem.write_text("hello", encoding="ascii")
+    code, out, err = cli("backoffice", "set-ca", str(not_pem))
+    assert code == 1 and "holds no certificate" in err
+    code, out, err = cli("backoffice", "set-ca")
+    assert code == 1 and "--clear" in err
+    code, out, err = cli("backoffice", "show")
+    assert code == 0 and "Address: https://backoffice.example.gov.uk" in out
+    assert "Certificate authorities: the system ones" in out
+
+
+def test_sync_says_what_is_missing_before_anything_is_sent(cli):
+    code, out, _ = cli("sync")
+    assert code == 2
+    assert "Nothing was sent: no back-office address is set (Admin → Back office)." in out
+    assert "Back office: not set up. Waiting to send: 0. Needing attention: 0." in out

@@ -43,6 +43,20 @@ class SettingsService:
             record_audit(session, self.clock, actor, "setting.changed", "setting", IDLE_LOCK_MINUTES,
                          f"{old or DEFAULT_IDLE_LOCK_MINUTES} -> {minutes} minutes")
 
+    def read(self, key: str) -> str | None:
+        """The stored value of a shared setting, or None when it was never set."""
+        with self.db.unit_of_work() as session:
+            row = session.get(AppSetting, key)
+            return row.value if row else None
+
+    def write(self, actor: Actor, key: str, value: str, summary: str) -> None:
+        """Store a shared setting the caller has already checked, audited with `summary` (which
+        must not contain a secret). Refuses without manage-settings."""
+        require(actor, Permission.MANAGE_SETTINGS)
+        with self.db.unit_of_work() as session:
+            self._put(session, actor, key, value)
+            record_audit(session, self.clock, actor, "setting.changed", "setting", key, summary)
+
     def _put(self, session: Session, actor: Actor, key: str, value: str) -> str | None:
         row = session.get(AppSetting, key)
         now = self.clock.now()

@@ -6,6 +6,7 @@ the write, so a consent withdrawn a moment earlier is never relied on."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +20,7 @@ from ..core.errors import NotFound, ValidationError
 from ..core.models import Site, Staff
 from ..core.security import Actor, Permission, require
 from ..core.validation import clean_text
+from .attachments import AttachmentInput, AttachmentService, store_attachments
 from .catalogue import ServiceCatalogue, active_service
 from .consent import ConsentService, authority_for
 from .drafts import ContactDrafts, DraftRecord, discard_draft_in
@@ -91,67 +93,87 @@ def interaction_record(session: Session, row: Interaction) -> InteractionRecord:
 
 
 class InteractionService(ContactDrafts):
-    def __init__(self, db: Database, clock: Clock, consent: ConsentService, catalogue: ServiceCatalogue) -> None:
+    def __init__(self, db: Database, clock: Clock, consent: ConsentService, catalogue: ServiceCatalogue,
+                 attachments: AttachmentService) -> None:
         self.db = db
+        self.attachments = attachments
         self.clock = clock
         self.consent = consent
         self.catalogue = catalogue
 
-    def log_interaction(self, actor: Actor, contact: ContactInput) -> str:
+    def log_interaction(self, actor: Actor, contact: ContactInput,
+                        attachments: Sequence[AttachmentInput] = ()) -> str:
         """Log one contact and return its reference (AD-XXXX-XX); the actor's draft is discarded
         and the resident's last contact time moves on. Refuses without log-contacts, an unknown
         channel, help type, outcome, avoidable reason or satisfaction, a service not offered now,
         minutes outside 0 to 600, a satisfaction reason without a rating, notes over 20,000
         characters, a representative or walk-in ticket that is not this resident's, help on the
         resident's behalf with no current consent or authority (AuthorityMissing, saying why), and
-        on-behalf help for an anonymous contact."""
+        on-behalf help for an anonymous contact, and an attachment that is not an allowed kind of file or
+        is over the size limit."""
         require(actor, Permission.LOG_CONTACTS)
+        values = self.checked_contact(actor, contact)
+        checked = [self.attachments.check(item) for item in attachments]
+        with self.db.unit_of_work() as session:
+            row = self.write_contact(session, actor, contact, values)
+            if checked:
+                store_attachments(session, self.clock, actor, checked, resident_id=row.resident_id,
+                                  interaction_id=row.id)
+        return row.reference
+
+    def checked_contact(self, actor: Actor, contact: ContactInput) -> dict[str, object]:
+        """The contact's values checked before any unit of work opens (see log_interaction)."""
         if actor.site_id is None:
             raise ValidationError("A contact is logged at a site: sign in at a desk to log one.")
         values = self._checked(contact)
         self.catalogue.ensure_seeded()
-        with self.db.unit_of_work() as session:
-            service = active_service(session, contact.service_code)
-            resident = open_resident(session, contact.resident_id) if contact.resident_id is not None else None
-            help_type = values["help_type"]
-            if resident is None:
-                if help_type == HelpType.ON_BEHALF.value:
-                    raise ValidationError(
-                        "An anonymous contact cannot be help done on someone's behalf: without knowing who they are "
-                        "there is no consent to check. Find or register the resident, or choose another type of "
-                        "help.", field="help_type")
-                if contact.representative_id is not None:
-                    raise ValidationError("A representative acts for a known resident: find the resident first.",
-                                          field="representative")
-            else:
-                self._check_representative(session, resident, contact.representative_id)
-                if help_type == HelpType.ON_BEHALF.value:
-                    authority_for(session, self.clock, resident.id, service.code, contact.representative_id)
-            self._check_ticket(session, resident, contact.queue_ticket_id)
-            now = self.clock.now()
-            reference = unused_reference(session, INTERACTION_PREFIX)
-            row = Interaction(
-                reference=reference, resident_id=resident.id if resident else None,
-                representative_id=contact.representative_id if resident else None, site_id=actor.site_id,
-                staff_id=actor.staff_id, queue_ticket_id=contact.queue_ticket_id, occurred_at=now,
-                service_code=service.code, created_at=now, updated_at=now, updated_by=actor.username, **values,
-            )
-            session.add(row)
-            session.flush()
-            issue_reference(session, self.clock, INTERACTION_PREFIX, "interaction", row.id, row.resident_id,
-                            reference)
-            # A plain UPDATE: a contact must not bump the resident's version (that would make a
-            # colleague's open edit look stale).
-            if resident is not None:
-                session.execute(update(Resident).where(
-                    Resident.id == resident.id,
-                    or_(Resident.last_contact_at.is_(None), Resident.last_contact_at < now),
-                ).values(last_contact_at=now).execution_options(synchronize_session=False))
-            discard_draft_in(session, actor)
-            who = f"resident {resident.id}" if resident else "anonymous"
-            record_audit(session, self.clock, actor, "interaction.logged", "interaction", row.id,
-                         f"{reference} {who}: {service.code}, {help_type}, {values['outcome']}")
-        return reference
+        return values
+
+    def write_contact(self, session: Session, actor: Actor, contact: ContactInput,
+                      values: dict[str, object]) -> Interaction:
+        """Write one checked contact inside the caller's unit of work, so a request it causes (an
+        outbox row) commits or rolls back with it. The caller has checked the permission."""
+        service = active_service(session, contact.service_code)
+        resident = open_resident(session, contact.resident_id) if contact.resident_id is not None else None
+        help_type = values["help_type"]
+        if resident is None:
+            if help_type == HelpType.ON_BEHALF.value:
+                raise ValidationError(
+                    "An anonymous contact cannot be help done on someone's behalf: without knowing who they are "
+                    "there is no consent to check. Find or register the resident, or choose another type of "
+                    "help.", field="help_type")
+            if contact.representative_id is not None:
+                raise ValidationError("A representative acts for a known resident: find the resident first.",
+                                      field="representative")
+        else:
+            self._check_representative(session, resident, contact.representative_id)
+            if help_type == HelpType.ON_BEHALF.value:
+                authority_for(session, self.clock, resident.id, service.code, contact.representative_id)
+        self._check_ticket(session, resident, contact.queue_ticket_id)
+        now = self.clock.now()
+        reference = unused_reference(session, INTERACTION_PREFIX)
+        row = Interaction(
+            reference=reference, resident_id=resident.id if resident else None,
+            representative_id=contact.representative_id if resident else None, site_id=actor.site_id,
+            staff_id=actor.staff_id, queue_ticket_id=contact.queue_ticket_id, occurred_at=now,
+            service_code=service.code, created_at=now, updated_at=now, updated_by=actor.username, **values,
+        )
+        session.add(row)
+        session.flush()
+        issue_reference(session, self.clock, INTERACTION_PREFIX, "interaction", row.id, row.resident_id,
+                        reference)
+        # A plain UPDATE: a contact must not bump the resident's version (that would make a
+        # colleague's open edit look stale).
+        if resident is not None:
+            session.execute(update(Resident).where(
+                Resident.id == resident.id,
+                or_(Resident.last_contact_at.is_(None), Resident.last_contact_at < now),
+            ).values(last_contact_at=now).execution_options(synchronize_session=False))
+        discard_draft_in(session, actor)
+        who = f"resident {resident.id}" if resident else "anonymous"
+        record_audit(session, self.clock, actor, "interaction.logged", "interaction", row.id,
+                     f"{reference} {who}: {service.code}, {help_type}, {values['outcome']}")
+        return row
 
     def get(self, actor: Actor, interaction_id: int) -> InteractionRecord:
         """One logged contact, as recorded. Refuses without view-residents, or an unknown id."""

@@ -24,6 +24,8 @@ from ..core.db import Base, Database
 from ..core.errors import ConflictError, NotFound, ValidationError
 from ..core.security import Actor, Permission, require
 from ..core.staff import check_version
+from .attachment_models import Attachment
+from .submission_models import Submission
 from .models import (
     Callback,
     Consent,
@@ -64,7 +66,7 @@ def link_to_resident(model: type, column: str = "resident_id", *, one_per_reside
         RESIDENT_LINKS.append(link)
 
 
-for _model in (Interaction, Consent, Representative, QueueTicket, Callback, RecordReference):
+for _model in (Interaction, Consent, Representative, QueueTicket, Callback, RecordReference, Submission, Attachment):
     link_to_resident(_model)
 link_to_resident(ResidentEquality, one_per_resident=True)
 

@@ -21,6 +21,7 @@ _MISREAD = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
 
 # Two letters say what a reference names, so staff can tell at a glance.
 INTERACTION_PREFIX = "AD"
+SUBMISSION_PREFIX = "RQ"  # a request sent to the back office
 
 
 def new_reference(prefix: str) -> str:
