@@ -29,6 +29,7 @@ def upgrade() -> None:
     sa.Column('staff_id', sa.Integer(), nullable=True),
     sa.Column('fields_json', sa.Text(), nullable=False),
     sa.Column('resident_json', sa.Text(), nullable=False),
+    sa.Column('envelope_json', sa.Text(), nullable=False),
     sa.Column('state', sa.String(length=20), nullable=False),
     sa.Column('idempotency_key', sa.String(length=36), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),

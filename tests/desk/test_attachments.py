@@ -274,7 +274,7 @@ def add_submission(services, admin, resident_id: int, interaction_id: int,
     with services.db.unit_of_work() as session:
         row = Submission(reference=f"AD-{uuid.uuid4().hex[:4].upper()}-RQ", resident_id=resident_id,
                          interaction_id=interaction_id, request_type="council_tax_move", service_code="council_tax",
-                         site_id=admin.site_id, staff_id=admin.staff_id, fields_json="{}", resident_json="{}",
+                         site_id=admin.site_id, staff_id=admin.staff_id, fields_json="{}", resident_json="{}", envelope_json="{}",
                          state=state.value, idempotency_key=str(uuid.uuid4()), next_attempt_at=now, created_at=now,
                          created_by=admin.username, updated_at=now, updated_by=admin.username)
         session.add(row)

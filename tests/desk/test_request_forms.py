@@ -37,9 +37,9 @@ def test_every_kind_of_field_is_read_as_the_back_office_wants_it():
     parking = shipped_declarations().get("parking_permit")
     assert check_request_fields(parking, {
         "application": "Renewal", "vehicle_registration": " ab12 cde ", "vehicle_make": "Škoda Fabia",
-        "start_date": "1 December 2026", "blue_badge": "yes"}, today=TODAY) == {
+        "start_date": "15/1/27", "blue_badge": "yes"}, today=TODAY) == {
         "application": "renewal", "vehicle_registration": "AB12 CDE", "vehicle_make": "Škoda Fabia",
-        "start_date": "2026-12-01", "blue_badge": True}
+        "start_date": "2027-01-15", "blue_badge": True}
     move = shipped_declarations().get("council_tax_move")
     values = check_request_fields(move, {
         "move_type": "within", "move_date": "2026-11-01", "new_address": "Flat 3\r\n5 Mile End Road",

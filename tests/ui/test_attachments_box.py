@@ -304,3 +304,23 @@ def test_add_file_asks_for_several_files_and_insert_does_the_same(qtbot, box, tm
     assert asked[0][0] == "Add files" and "*.pdf" in asked[0][2] and "*.heic" in asked[0][2]
     assert asked[1][1] == str(tmp_path)  # the next time starts where the last file was
     assert box.message.text() == "Added: b.pdf."
+
+
+def test_read_only_opens_but_never_adds_or_removes_even_by_key(qtbot, box, services, admin, saved_contact,
+                                                               tmp_path, viewer):
+    box.show_saved(services.attachments.for_interaction(admin, saved_contact), interaction_id=saved_contact)
+    box.set_read_only(True)
+    assert box.add_button.isHidden() and box.remove_button.isHidden()
+    select_name(box, "bill.pdf")
+    box.table.setFocus()
+    qtbot.keyClick(box.table, Qt.Key.Key_Delete)
+    box.remove_selected()
+    box.add_files([photo(tmp_path / "extra.png")])
+    settle(qtbot, box)
+    assert [r[0] for r in rows(box)] == ["Łukasz passport.jpg", "bill.pdf"]
+    with services.db.unit_of_work() as session:
+        assert all(a.removed_at is None for a in session.scalars(select(Attachment)))
+        assert len(session.scalars(select(Attachment)).all()) == 2
+    box.open_button.click()
+    settle(qtbot, box)
+    assert [p.name for p in viewer.opened] == ["bill.pdf"]

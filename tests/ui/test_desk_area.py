@@ -34,10 +34,10 @@ def register(services, admin, given, family):
                                                             date_of_birth="14/03/1985")).id
 
 
-def test_the_desk_area_has_serve_queue_and_callbacks(window):
+def test_the_desk_area_has_serve_queue_callbacks_and_requests(window):
     area = window.area_pages["desk"]
     titles = [area.tabs.tabText(i) for i in range(area.tabs.count())]
-    assert titles == ["Serve a resident", "Walk-in queue", "Callbacks"]
+    assert titles == ["Serve a resident", "Walk-in queue", "Callbacks", "Requests"]
     assert area.tabs.currentWidget() is area.serve
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -371,8 +371,12 @@ class AttachmentService:
     def _hold_unsent(session: Session, row: Attachment) -> None:
         """Write-lock the request while it is not being sent, so a sender cannot pick it up with
         this file half removed; refuse when it is already on its way or accepted."""
+        # A request tried once without an answer may already be in the back office as it was:
+        # its retries must carry the same body, files included.
+        unchanged_body = or_(Submission.state != SubmissionState.QUEUED.value, Submission.may_have_arrived.is_(False))
         held = session.execute(
-            update(Submission).where(Submission.id == row.submission_id, Submission.state.not_in(_SENT_STATES))
+            update(Submission).where(Submission.id == row.submission_id, Submission.state.not_in(_SENT_STATES),
+                                     unchanged_body)
             .values(state=Submission.state).execution_options(synchronize_session=False))
         if held.rowcount == 1:
             return
@@ -381,6 +385,10 @@ class AttachmentService:
             return
         if request.state == SubmissionState.SENDING.value:
             why = f"request {request.reference} is being sent to the back office right now"
+        elif request.state == SubmissionState.QUEUED.value:
+            why = (f"an earlier try may have reached the back office with request {request.reference} as it is, so "
+                   "the desk keeps sending it unchanged until the back office answers; if it is refused, you can "
+                   "fix it then")
         else:
             why = f"the back office has accepted request {request.reference} with it"
         raise ValidationError(f"‘{row.filename}’ cannot be removed: {why}.", field=FIELD)

@@ -9,14 +9,11 @@ token or the address), which no retry of this one request can mend."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import tempfile
+import ssl
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from pathlib import Path
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -50,6 +47,7 @@ class TryLater:
     retry_after: float | None = None  # seconds the back office asked us to wait
     may_have_arrived: bool = False  # sent, but no answer came back
     unreachable: bool = False  # could not connect at all
+    answered: bool = False  # the back office answered (busy, or a fault on its side): it is up
 
 
 @dataclass(frozen=True)
@@ -57,6 +55,7 @@ class SetupProblem:
     """The token, the address or the certificate is wrong: every request would fail the same way."""
 
     message: str
+    reason: str = ""  # "token", "address" or "certificate": which one an administrator must correct
 
 
 Outcome = Accepted | Refused | TryLater | SetupProblem
@@ -120,15 +119,44 @@ def _problem_text(response: requests.Response) -> str:
     return text or f"HTTP {response.status_code} {response.reason or ''}".strip()
 
 
+def _tls_context(ca_pem: str) -> ssl.SSLContext:
+    """A verifying context (certificate and host name) trusting the usual authorities (requests'
+    bundle) and, when one is set, the council's own CA as well. Made once per client: left to
+    itself, requests loads its CA bundle again for every new connection."""
+    import certifi
+
+    context = ssl.create_default_context(cafile=certifi.where())
+    if ca_pem:
+        context.load_verify_locations(cadata=ca_pem)
+    return context
+
+
+class _Adapter(HTTPAdapter):
+    """requests' adapter with one TLS context for every connection it opens."""
+
+    def __init__(self, context: ssl.SSLContext, **options) -> None:
+        self._context = context
+        super().__init__(**options)
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        kwargs["ssl_context"] = self._context
+        super().init_poolmanager(*args, **kwargs)
+
+    def cert_verify(self, conn, url, verify, cert) -> None:
+        super().cert_verify(conn, url, verify, cert)  # CERT_REQUIRED: verify is always True here
+        conn.ca_certs = conn.ca_cert_dir = None  # already in the context
+
+
 class BackOfficeClient:
     """Talks to one back office. Not shared between threads: each sender keeps its own."""
 
     def __init__(self, config: BackOfficeConfig, clock: Clock | None = None) -> None:
         self.config = config
         self.clock = clock or Clock()
-        self._ca_dir: str | None = None
         self.session = requests.Session()
-        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=4, max_retries=0)  # the outbox does the retrying
+        # The outbox does the retrying (max_retries=0). TLS verification stays on (verify=True),
+        # with a council CA, if set, trusted as well as the usual authorities.
+        adapter = _Adapter(_tls_context(config.ca_pem), pool_connections=1, pool_maxsize=4, max_retries=0)
         self.session.mount("https://", adapter)
         self.session.mount("http://", adapter)
         self.session.headers.update({
@@ -136,22 +164,8 @@ class BackOfficeClient:
             "Accept": "application/json",
             "User-Agent": "assisted-desk",
         })
-        self.session.verify = self._ca_file() or True
+        self.session.verify = True
         self.session.trust_env = False  # a proxy or CA from the environment must not quietly apply
-
-    def _ca_file(self) -> str | None:
-        """The council's own authority as well as the ones trusted without it (requests' bundle):
-        `verify=<file>` trusts only what the file holds."""
-        if not self.config.ca_pem:
-            return None
-        import certifi
-
-        self._ca_dir = tempfile.mkdtemp(prefix="assisted-desk-ca-")
-        path = Path(self._ca_dir) / "backoffice-ca.pem"
-        usual = Path(certifi.where()).read_text(encoding="utf-8", errors="replace")
-        path.write_text(usual.rstrip() + "\n" + self.config.ca_pem.strip() + "\n", encoding="utf-8")
-        os.chmod(path, 0o600)
-        return str(path)
 
     def _forget_connections(self) -> None:
         """Close the pooled connections (the next call opens a new one): what is left unread on
@@ -160,9 +174,6 @@ class BackOfficeClient:
 
     def close(self) -> None:
         self.session.close()
-        if self._ca_dir:
-            shutil.rmtree(self._ca_dir, ignore_errors=True)
-            self._ca_dir = None
 
     @property
     def timeout(self) -> tuple[float, float]:
@@ -190,7 +201,7 @@ class BackOfficeClient:
                 self._forget_connections()
                 return TryLater("The back office answered with something the desk cannot read; it will be asked "
                                 "again.", may_have_arrived=True)
-            if echoed is not None and echoed != payload.get("desk_reference"):
+            if echoed != payload.get("desk_reference"):
                 # An answer left on a reused connection by a back office that answered an
                 # earlier request twice: it is not this request's. Ask again on a new connection.
                 self._forget_connections()
@@ -211,6 +222,7 @@ class BackOfficeClient:
         try:
             return self._status_fields(answer)
         except (KeyError, TypeError, ValueError):
+            self._forget_connections()
             raise BackOfficeError(TryLater("The back office's status answer could not be read.")) from None
 
     def changes(self, since: str | None, limit: int = 100) -> tuple[list[StatusChange], str]:
@@ -227,6 +239,7 @@ class BackOfficeClient:
                                             message))
             return changes, str(answer["next_cursor"])
         except (KeyError, TypeError, ValueError):
+            self._forget_connections()
             raise BackOfficeError(TryLater("The back office's list of changes could not be read.")) from None
 
     def check_health(self) -> None:
@@ -267,15 +280,15 @@ class BackOfficeClient:
         code = response.status_code
         if code in (401, 403):
             return SetupProblem(f"The back office refused the desk's token (HTTP {code}): an administrator must "
-                                "set the right one in Admin → Back office. Nothing is lost; requests wait.")
+                                "set the right one in Admin → Back office. Nothing is lost; requests wait.", reason="token")
         if code in (404, 405) and endpoint_missing_is_setup:
             return SetupProblem(f"The back office address seems wrong: {self.config.base_url} does not offer "
                                 f"this interface (HTTP {code}). An administrator can correct it in Admin → Back "
-                                "office.")
+                                "office.", reason="address")
         if code in (408, 429) or code >= 500:
             wait = retry_after_seconds(response.headers.get("Retry-After"), self.clock)
             what = "is busy" if code in (429, 503) else "had a problem"
-            return TryLater(f"The back office {what} (HTTP {code}): {_problem_text(response)}", wait)
+            return TryLater(f"The back office {what} (HTTP {code}): {_problem_text(response)}", wait, answered=True)
         if 400 <= code < 500:
             return Refused(code, _problem_text(response))
         if 300 <= code < 400:
@@ -283,7 +296,7 @@ class BackOfficeClient:
             where = clean_message(response.headers.get("Location") or "", 300)
             return SetupProblem(f"The back office at {self.config.base_url} sends the desk elsewhere (HTTP {code}"
                                 + (f", to {where}" if where else "") + "). An administrator can set the right "
-                                "address in Admin → Back office. Nothing is lost; requests wait.")
+                                "address in Admin → Back office. Nothing is lost; requests wait.", reason="address")
         # 1xx or another code the interface does not have: a back office out of step.
         return TryLater(f"The back office gave an unexpected answer (HTTP {code}).", may_have_arrived=True)
 
@@ -291,7 +304,7 @@ class BackOfficeClient:
         if isinstance(error, requests.exceptions.SSLError):
             return SetupProblem("The back office's certificate could not be verified, so nothing was sent. If it "
                                 "uses the council's own certificate authority, an administrator can add that in "
-                                f"Admin → Back office. ({clean_message(str(error), 300)})")
+                                f"Admin → Back office. ({clean_message(str(error), 300)})", reason="certificate")
         if isinstance(error, requests.exceptions.ConnectTimeout):
             return TryLater("The back office did not answer the connection in time.", unreachable=True)
         if isinstance(error, requests.exceptions.ReadTimeout):

@@ -32,7 +32,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..core.clock import Clock, as_utc, local_text
 from ..core.db import Database
-from ..core.models import AppSetting, Site, Staff
+from ..core.models import AppSetting
 from .attachments import submission_attachments
 from .backoffice_client import (
     Accepted,
@@ -45,7 +45,6 @@ from .backoffice_client import (
     TryLater,
 )
 from .backoffice_settings import BackOfficeConfig, BackOfficeSettings
-from .models import Representative
 from .submission_models import Submission, SubmissionEvent
 from .submissions import add_event
 from .vocab import BackOfficeStatus, SubmissionEventKind, SubmissionState
@@ -75,15 +74,20 @@ class Backoff:
 class BackOfficeHealth:
     """What the status bar says about the back office."""
 
-    state: str = "unknown"  # unknown, reachable, unreachable, setup
+    state: str = "unknown"  # unknown, reachable, busy (answering, but not taking requests), unreachable, setup
     message: str = ""
     checked_at: datetime | None = None
     paused_until: datetime | None = None  # the back office asked every desk to wait
+    reason: str = ""  # for "setup": "token", "address", "certificate", or "" when not set up at all
 
     @property
     def text(self) -> str:
         if self.state == "reachable":
             return "reachable"
+        if self.state == "busy":
+            if self.paused_until is not None:
+                return f"busy (asked to wait until {local_text(self.paused_until)[-5:]})"
+            return "having problems (will try again)"
         if self.state == "unreachable":
             since = f" (checked {local_text(self.checked_at)[-5:]})" if self.checked_at else ""
             return f"not reachable{since}"
@@ -239,29 +243,38 @@ class OutboxSender:
             return self._payload(session, row), row.idempotency_key, row.attempts
 
     def _payload(self, session: Session, row: Submission) -> dict:
-        staff = session.get(Staff, row.staff_id) if row.staff_id else None
-        site = session.get(Site, row.site_id)
-        rep = session.get(Representative, row.representative_id) if row.representative_id else None
+        """The body, the same on every attempt: everything but the files was frozen when the
+        request was made (or last fixed), and files cannot change while a retry might repeat it."""
         files = [{"filename": record.filename, "media_type": record.media_type, "size": record.size,
                   "sha256": record.sha256, "content_base64": base64.b64encode(data).decode("ascii")}
                  for record, data in submission_attachments(session, row.id)]
-        on_behalf = {"basis": "representative", "representative_name": rep.name} if rep else \
-            {"basis": "resident_consent"}
         return {
             "service_code": row.request_type,
             "desk_reference": row.reference,
-            "submitted_at": as_utc(row.created_at).isoformat().replace("+00:00", "Z"),
             "resident": json.loads(row.resident_json),
             "fields": json.loads(row.fields_json),
             "attachments": files,
-            "submitted_by": {"staff_id": row.staff_id, "staff_name": staff.display_name if staff else row.created_by,
-                             "site_name": site.name if site else ""},
-            "on_behalf": on_behalf,
+            **json.loads(row.envelope_json),
         }
 
     def _record(self, submission_id: int, attempts: int, outcome: Outcome, summary: SyncSummary) -> str:
         """Write what the back office said, while this sender still holds the request; returns
         why the rest of this run should stop, or ""."""
+        try:
+            return self._write_outcome(submission_id, attempts, outcome, summary)
+        except IntegrityError:
+            if not isinstance(outcome, Accepted):
+                raise
+            # The reference is another request's already: an answer meant for that one (a back
+            # office that answered it twice on a reused connection). Ask again, afresh.
+            log.warning("request %s was answered with %s, which another request holds", submission_id,
+                        outcome.reference)
+            self.close()
+            return self._write_outcome(submission_id, attempts, TryLater(
+                f"The back office answered with reference {outcome.reference}, which another request already "
+                "has; it will be asked again.", may_have_arrived=True), summary)
+
+    def _write_outcome(self, submission_id: int, attempts: int, outcome: Outcome, summary: SyncSummary) -> str:
         now = self.clock.now()
         mine = and_(Submission.id == submission_id, Submission.state == _SENDING,
                     Submission.lease_owner == self.name)
@@ -286,13 +299,13 @@ class OutboxSender:
                     if outcome.retry_after is not None:
                         wait = max(wait, outcome.retry_after)
                         self.health.paused_until = now + timedelta(seconds=outcome.retry_after)
-                    self._unreachable(now, outcome.message)
+                    self._struggling(now, outcome)
                     # One failure says the back office is struggling: the rest wait for the next
                     # run rather than pile on (the failed request goes behind them).
                     stop = outcome.message
                     retry_error = outcome.message
                 else:  # SetupProblem: no attempt of this request was really made
-                    self.health = BackOfficeHealth("setup", outcome.message, now)
+                    self.health = BackOfficeHealth("setup", outcome.message, now, reason=outcome.reason)
                     stop, retry_error = outcome.message, outcome.message
                 values = {**common, "state": _QUEUED, "next_attempt_at": now + timedelta(seconds=wait),
                           "last_error": retry_error}
@@ -319,8 +332,12 @@ class OutboxSender:
     def _reachable(self, now: datetime) -> None:
         self.health = BackOfficeHealth("reachable", "", now)
 
-    def _unreachable(self, now: datetime, message: str) -> None:
-        self.health = BackOfficeHealth("unreachable", message, now, self.health.paused_until)
+    def _struggling(self, now: datetime, outcome: TryLater | Refused) -> None:
+        """An attempt or a read that did not work: busy when the back office answered (it is up),
+        unreachable when it did not."""
+        answered = isinstance(outcome, Refused) or getattr(outcome, "answered", False)
+        self.health = BackOfficeHealth("busy" if answered else "unreachable", outcome.message, now,
+                                       self.health.paused_until)
 
     # ---- status changes --------------------------------------------------------------------
 
@@ -342,9 +359,9 @@ class OutboxSender:
     def _read_failed(self, error: BackOfficeError, summary: SyncSummary) -> None:
         now = self.clock.now()
         if isinstance(error.outcome, SetupProblem):
-            self.health = BackOfficeHealth("setup", error.outcome.message, now)
+            self.health = BackOfficeHealth("setup", error.outcome.message, now, reason=error.outcome.reason)
         else:
-            self._unreachable(now, error.outcome.message)
+            self._struggling(now, error.outcome)
         summary.problem = f"Status changes could not be read: {error.outcome.message}"
 
     def _cursor(self) -> str | None:
@@ -370,15 +387,25 @@ class OutboxSender:
         row = session.scalar(select(Submission).where(Submission.back_office_reference == change.reference))
         if row is None:
             return 0  # made through another channel, not this desk's
-        seen = session.scalar(select(SubmissionEvent.id).where(SubmissionEvent.submission_id == row.id,
-                                                               SubmissionEvent.change_id == change.change_id))
-        if seen is not None:
+        if self._already_recorded(session, row.id, change.status, change.changed_at, change.change_id):
             return 0
         add_event(session, row.id, change.changed_at, SubmissionEventKind.STATUS_CHANGED, BACK_OFFICE,
                   change.message, change.status, change.change_id)
         self._set_status(session, row, change.status, change.changed_at, change.message)
         session.flush()
         return 1
+
+    @staticmethod
+    def _already_recorded(session: Session, submission_id: int, status: str, changed_at: datetime,
+                          change_id: str | None) -> bool:
+        """The same change read twice: by its id from the feed, or (read by "check status now",
+        which has no id) by its status and time."""
+        same = and_(SubmissionEvent.status == status, SubmissionEvent.at == changed_at)
+        if change_id is not None:
+            same = or_(SubmissionEvent.change_id == change_id, same)
+        return session.scalar(select(SubmissionEvent.id).where(
+            SubmissionEvent.submission_id == submission_id,
+            SubmissionEvent.kind == SubmissionEventKind.STATUS_CHANGED.value, same).limit(1)) is not None
 
     def _set_status(self, session: Session, row: Submission, status: str, changed_at: datetime,
                     message: str) -> None:
@@ -415,16 +442,17 @@ class OutboxSender:
             status, changed_at, message = client.status(reference)
         except BackOfficeError as error:
             if isinstance(error.outcome, SetupProblem):
-                self.health = BackOfficeHealth("setup", error.outcome.message, self.clock.now())
+                self.health = BackOfficeHealth("setup", error.outcome.message, self.clock.now(),
+                                               reason=error.outcome.reason)
             else:
-                self._unreachable(self.clock.now(), error.outcome.message)
+                self._struggling(self.clock.now(), error.outcome)
             raise
         finally:
             client.close()
         self._reachable(self.clock.now())
         with self.db.unit_of_work() as session:
             row = session.get(Submission, submission_id)
-            if row.back_office_status != status or (message and message != row.back_office_message):
+            if not self._already_recorded(session, row.id, status, changed_at, None):
                 add_event(session, row.id, changed_at, SubmissionEventKind.STATUS_CHANGED, BACK_OFFICE, message,
                           status)
                 self._set_status(session, row, status, changed_at, message)

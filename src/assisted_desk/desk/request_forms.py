@@ -175,10 +175,18 @@ def _check_date(item: RequestField, value: object, today: date) -> str:
     if isinstance(value, date):
         day = value
     else:
-        day = read_date(str(value), today=today)
+        text = str(value).strip()
+        day = read_date(text, today=today)
         if day is None:
-            raise ValidationError(f"{item.label} '{str(value).strip()}' is not a date we can read. Write {DATE_FORMS}.",
+            raise ValidationError(f"{item.label} '{text}' is not a date we can read. Write {DATE_FORMS}.",
                                   field=item.name)
+        # read_date takes a two-digit year as the latest one not in the future (right for a date
+        # of birth); a permit's start date "1/12/26" means the coming one.
+        if re.search(r"(?<!\d)\d{2}$", text) and day.year < today.year - 50:
+            try:
+                day = day.replace(year=day.year + 100)
+            except ValueError:  # 29 February
+                pass
     if item.earliest_days is not None and day < today + timedelta(days=item.earliest_days):
         earliest = today + timedelta(days=item.earliest_days)
         raise ValidationError(f"{item.label} {day:%d/%m/%Y} is too early: it must be on or after "

@@ -31,6 +31,8 @@ class Submission(Base):
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
     fields_json: Mapped[str] = mapped_column(Text)  # the request's fields, as validated
     resident_json: Mapped[str] = mapped_column(Text)  # the resident details the service needs, as sent
+    # Who made it, where, on whose authority: frozen when made, so every retry sends the same body.
+    envelope_json: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(20))  # SubmissionState value
     idempotency_key: Mapped[str] = mapped_column(String(36))  # the same on every retry of one body
     attempts: Mapped[int] = mapped_column(Integer, default=0)

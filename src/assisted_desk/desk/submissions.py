@@ -11,16 +11,16 @@ import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..core.audit import record_audit
 from ..core.clock import Clock
 from ..core.db import Database
 from ..core.errors import NotFound, ValidationError
-from ..core.models import Site, Staff
+from ..core.models import Site
 from ..core.security import Actor, Permission, require
 from ..core.staff import check_version
 from ..core.validation import clean_text
@@ -37,7 +37,6 @@ from .vocab import BackOfficeStatus, HelpType, SubmissionEventKind, SubmissionSt
 
 MAX_ATTACHMENTS = 20
 WAITING = (SubmissionState.QUEUED.value, SubmissionState.SENDING.value)
-CANCELLABLE = (SubmissionState.QUEUED.value, SubmissionState.NEEDS_ATTENTION.value)
 DETAIL_LABELS = {
     "given_name": "Given name", "family_name": "Family name", "date_of_birth": "Date of birth",
     "address": "Address", "postcode": "Postcode", "phone": "Phone", "email": "Email",
@@ -214,11 +213,20 @@ class SubmissionService:
             details = resident_details(resident, kind)
             now = self.clock.now()
             reference = unused_reference(session, SUBMISSION_PREFIX)
+            rep = session.get(Representative, contact_row.representative_id) if contact_row.representative_id else None
+            envelope = {
+                "submitted_at": now.astimezone(timezone.utc).isoformat().replace("+00:00", "Z"),
+                "submitted_by": {"staff_id": actor.staff_id, "staff_name": actor.display_name,
+                                 "site_name": actor.site_name},
+                "on_behalf": {"basis": "representative", "representative_name": rep.name} if rep else
+                {"basis": "resident_consent"},
+            }
             row = Submission(
                 reference=reference, resident_id=resident.id, interaction_id=contact_row.id,
                 representative_id=contact_row.representative_id, request_type=kind.code,
                 service_code=kind.service_code, site_id=actor.site_id, staff_id=actor.staff_id,
                 fields_json=json.dumps(fields, ensure_ascii=False), resident_json=json.dumps(details, ensure_ascii=False),
+                envelope_json=json.dumps(envelope, ensure_ascii=False),
                 state=SubmissionState.QUEUED.value, idempotency_key=str(uuid.uuid4()), attempts=0,
                 next_attempt_at=now, created_at=now, created_by=actor.username, updated_at=now,
                 updated_by=actor.username,
@@ -296,7 +304,8 @@ class SubmissionService:
 
     def cancel(self, actor: Actor, submission_id: int, reason: str) -> None:
         """Cancel a request the back office has not accepted. Refuses without log-contacts, no
-        reason, a request being sent this moment, and one already accepted or cancelled.
+        reason, a request being sent this moment, one an earlier try may have delivered (it goes
+        on being sent until the back office answers), and one already accepted or cancelled.
 
         No version is asked for: a delivery attempt changes the row without changing what
         cancelling means, and the state is checked in the same UPDATE that cancels, so a sender
@@ -305,8 +314,13 @@ class SubmissionService:
         reason = clean_text(reason, field="reason", label="Reason for cancelling", max_length=500)
         with self.db.unit_of_work() as session:
             now = self.clock.now()
+            # A request tried without an answer may be in the back office already: cancelling it
+            # here would leave it there unknown to the desk, so it goes on being sent until answered.
+            cancellable = or_(Submission.state == SubmissionState.NEEDS_ATTENTION.value,
+                              and_(Submission.state == SubmissionState.QUEUED.value,
+                                   Submission.may_have_arrived.is_(False)))
             done = session.execute(
-                update(Submission).where(Submission.id == submission_id, Submission.state.in_(CANCELLABLE))
+                update(Submission).where(Submission.id == submission_id, cancellable)
                 .values(state=SubmissionState.CANCELLED.value, cancelled_at=now, cancel_reason=reason,
                         updated_at=now, updated_by=actor.username, version=Submission.version + 1)
                 .execution_options(synchronize_session=False))
@@ -315,6 +329,11 @@ class SubmissionService:
                 if row.state == SubmissionState.SENDING.value:
                     raise ValidationError(f"Request {row.reference} is being sent this moment. Wait a few seconds: "
                                           "if the back office does not accept it, you can cancel it then.")
+                if row.state == SubmissionState.QUEUED.value:
+                    raise ValidationError(f"Request {row.reference} may already have reached the back office: an "
+                                          "earlier try got no answer. The desk keeps sending it until the back office "
+                                          "answers; then it can be cancelled here if refused, or the service asked to "
+                                          "stop it if accepted.")
                 if row.state == SubmissionState.ACCEPTED.value:
                     raise ValidationError(f"Request {row.reference} was accepted by the back office as "
                                           f"{row.back_office_reference}: the service itself must be asked to stop "

@@ -1,5 +1,7 @@
 """The main window: a navigation rail of the areas the role may use, a status bar that says who,
-where and which database, and a lock that hides everything on a shared public desk."""
+where, which database and how the back office is doing, and a lock that hides everything on a
+shared public desk. While the window is open (and unlocked) it delivers the outbox in the
+background (ui/outbox_runner.py)."""
 
 from __future__ import annotations
 
@@ -24,7 +26,9 @@ from PySide6.QtWidgets import (
 from ..core.errors import DeskError
 from ..core.security import Actor, Permission
 from .lock import IdleWatcher, LockPage
+from .outbox_runner import OutboxRunner
 from .pages import NotAvailableYetPage
+from .status_line import StatusLine
 from .workers import run_in_background
 
 CONNECTION_CHECK_MS = 30_000
@@ -78,6 +82,9 @@ class MainWindow(QMainWindow):
         self.actor = actor
         self.locked = False
         self.handing_over = False
+        self.outbox_runner: OutboxRunner | None = None
+        if actor.may(Permission.USE_DESK):
+            self.outbox_runner = OutboxRunner(services, actor, self)
         self.setWindowTitle(self.tr("Assisted Desk"))
         self.setAccessibleName(self.tr("Assisted Desk main window"))
 
@@ -127,6 +134,8 @@ class MainWindow(QMainWindow):
         self._connection_timer.timeout.connect(self.check_connection)
         self._connection_timer.start()
         self.check_connection()
+        if self.outbox_runner is not None:
+            self.outbox_runner.start()  # the first delivery shortly after the window opens
         self.resize(1100, 720)
 
     # ---- building ---------------------------------------------------------------------------
@@ -148,7 +157,11 @@ class MainWindow(QMainWindow):
         if area.key == "desk":
             from .desk_area import DeskArea
 
-            return DeskArea(self.services, self.actor)
+            page = DeskArea(self.services, self.actor)
+            if self.outbox_runner is not None:  # a request queued is sent at once; its list follows
+                page.outbox_changed.connect(self.outbox_runner.run_soon)
+                self.outbox_runner.delivered.connect(page.outbox_delivered)
+            return page
         if area.key == "residents":
             from .residents.page import ResidentsPage
 
@@ -162,6 +175,8 @@ class MainWindow(QMainWindow):
             page.idle_lock_changed.connect(lambda minutes: self.idle.set_minutes(minutes))
             if page.catalogue_tab is not None:  # a new or retired service shows on the desk at once
                 page.catalogue_tab.changed.connect(self._catalogue_changed)
+            if self.outbox_runner is not None:  # a new address or token is tried at once
+                page.backoffice_changed.connect(self.outbox_runner.run_soon)
             return page
         return NotAvailableYetPage(self.tr(area.label), self.tr(area.coming))
 
@@ -215,9 +230,18 @@ class MainWindow(QMainWindow):
         self.database_label.setToolTip(description)
         self.database_label.setAccessibleDescription(description)
         self.connection_label = self._status_label(self.tr("Checking connection…"), self.tr("Connection state"))
-        for label in (self.person_label, self.site_label, self.database_label):
-            bar.addWidget(label)
-        bar.addPermanentWidget(self.connection_label)
+        self.outbox_label: QLabel | None = None
+        if self.outbox_runner is not None:
+            text, _explain = self.outbox_runner.status_text()
+            self.outbox_label = self._status_label(text, self.tr("Back office"))
+            self.outbox_label.setObjectName("outboxStatus")
+            self.outbox_runner.status_changed.connect(self._show_outbox_status)
+        self.status_line = StatusLine()
+        for label in (self.person_label, self.site_label, self.database_label, self.outbox_label,
+                      self.connection_label):
+            if label is not None:
+                self.status_line.add(label)
+        bar.addPermanentWidget(self.status_line, 1)
 
     @staticmethod
     def _status_label(text: str, accessible: str) -> QLabel:
@@ -225,6 +249,11 @@ class MainWindow(QMainWindow):
         label.setAccessibleName(accessible)
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         return label
+
+    def _show_outbox_status(self, text: str, explain: str) -> None:
+        self.outbox_label.setText(text)
+        self.outbox_label.setToolTip(explain)
+        self.outbox_label.setAccessibleDescription(f"{text}. {explain}" if explain else text)
 
     # ---- navigation ---------------------------------------------------------------------------
 
@@ -260,6 +289,8 @@ class MainWindow(QMainWindow):
         for widget in QApplication.topLevelWidgets():
             if isinstance(widget, QDialog) and widget.isVisible():
                 widget.reject()
+        if self.outbox_runner is not None:
+            self.outbox_runner.stop()  # nothing is sent on the authority of someone who stepped away
         self.content.hide()
         self.stack.setCurrentWidget(self.lock_page)
         for action in (*self.go_actions, self.lock_action):
@@ -302,6 +333,8 @@ class MainWindow(QMainWindow):
         self.person_label.setText(
             self.tr("Signed in: {0} ({1})").format(self.actor.display_name, self.tr(self.actor.role.label)))
         self.idle.restart()
+        if self.outbox_runner is not None:
+            self.outbox_runner.start()
         self.area_stack.currentWidget().setFocus()
 
     # ---- handing over and closing ---------------------------------------------------------------
@@ -318,6 +351,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802
         self._connection_timer.stop()
+        if self.outbox_runner is not None:
+            self.outbox_runner.close()  # no new run; one in flight finishes on its own and is ignored
         self.idle.stop()
         QApplication.instance().removeEventFilter(self.idle)
         super().closeEvent(event)

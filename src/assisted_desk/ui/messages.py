@@ -53,6 +53,9 @@ class FormMessage(QLabel):
         self.setAccessibleDescription(text)
         self.style().unpolish(self)
         self.style().polish(self)
+        # Re-polishing a QLabel does not re-read the style sheet's border and padding for its
+        # frame; setting the frame again does, or the text touches the coloured border.
+        self.setFrameShape(self.frameShape())
         self.show()
 
     def clear_message(self) -> None:

@@ -1,4 +1,5 @@
-"""The Admin area: staff accounts, sites, the audit log and desk settings.
+"""The Admin area: staff accounts, sites, the audit log, desk settings, the service catalogue and
+the back office.
 
 Each tab appears only for a role that may use it; the services refuse the rest anyway."""
 
@@ -10,6 +11,7 @@ from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 from ...core.security import Actor, Permission
 from ...services import Services
 from .audit import AuditTab, AuditTableModel
+from .backoffice import BackOfficeTab
 from .catalogue import CatalogueTab
 from .settings import SettingsTab
 from .sites import SitesTab, SiteTableModel
@@ -21,6 +23,8 @@ __all__ = ["AdminPage", "AuditTableModel", "SiteTableModel", "StaffTableModel"]
 class AdminPage(QWidget):
     # The idle lock was saved; the main window applies it to this desk at once.
     idle_lock_changed = Signal(int)
+    # The back office's address, token or certificate changed: the sender tries again at once.
+    backoffice_changed = Signal()
 
     def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -30,6 +34,7 @@ class AdminPage(QWidget):
         self.audit_tab: AuditTab | None = None
         self.settings_tab: SettingsTab | None = None
         self.catalogue_tab: CatalogueTab | None = None
+        self.backoffice_tab: BackOfficeTab | None = None
 
         title = QLabel(self.tr("Administration"))
         title.setObjectName("pageTitle")
@@ -52,6 +57,10 @@ class AdminPage(QWidget):
         if actor.may(Permission.MANAGE_CATALOGUE):
             self.catalogue_tab = CatalogueTab(services, actor)
             self._add_tab(self.catalogue_tab, self.tr("Service &catalogue"), self.tr("Service catalogue"))
+        if actor.may(Permission.MANAGE_SETTINGS):
+            self.backoffice_tab = BackOfficeTab(services, actor)
+            self.backoffice_tab.changed.connect(self.backoffice_changed)
+            self._add_tab(self.backoffice_tab, self.tr("&Back office"), self.tr("Back office"))
 
         layout = QVBoxLayout(self)
         layout.addWidget(title)
@@ -78,7 +87,8 @@ class AdminPage(QWidget):
 
     def refresh(self) -> None:
         """Reload every tab from the database."""
-        for tab in (self.staff_tab, self.sites_tab, self.audit_tab, self.settings_tab, self.catalogue_tab):
+        for tab in (self.staff_tab, self.sites_tab, self.audit_tab, self.settings_tab, self.catalogue_tab,
+                    self.backoffice_tab):
             if tab is not None:
                 tab.refresh()
 

@@ -155,6 +155,7 @@ class AttachmentsBox(QWidget):
         self.services, self.actor = services, actor
         self.interaction_id: int | None = None  # when set, files added are stored with this contact at once
         self._saved_mode = False
+        self._read_only = False
         self._busy = 0
         self._folder: Path | None = None
         self._last_folder = ""
@@ -229,6 +230,16 @@ class AttachmentsBox(QWidget):
         self.message.clear_message()
         self._follow_selection()
 
+    def set_read_only(self, read_only: bool) -> None:
+        """Only Open: no adding or removing, by button or key (a request already with the back
+        office, or a record shown for reading)."""
+        self._read_only = read_only
+        self.add_button.setVisible(not read_only)
+        self.remove_button.setVisible(not read_only)
+        self.table.setToolTip(self.tr("Enter opens the file") if read_only else
+                              self.tr("Enter opens the file, Delete removes it, Insert adds files"))
+        self._follow_selection()
+
     def is_busy(self) -> bool:
         """Files are being read, checked or stored: wait before saving the form."""
         return self._busy > 0
@@ -240,7 +251,7 @@ class AttachmentsBox(QWidget):
     # ---- adding -----------------------------------------------------------------------------
 
     def choose_files(self) -> None:
-        if not self.add_button.isEnabled():
+        if self._read_only or not self.add_button.isEnabled():
             return
         patterns = " ".join(f"*{suffix}" for kind in KINDS for suffix in kind.extensions)
         paths, _filter = QFileDialog.getOpenFileNames(
@@ -254,7 +265,7 @@ class AttachmentsBox(QWidget):
         """Read and check each file now (off the GUI thread). Accepted files join the list (or
         are stored, for a saved contact); each refused one is named in the message with why."""
         paths = [Path(path) for path in paths]
-        if not paths:
+        if not paths or self._read_only:
             return
         attachments, actor, target = self.services.attachments, self.actor, self.interaction_id
         store = self._saved_mode and target is not None
@@ -316,7 +327,7 @@ class AttachmentsBox(QWidget):
 
     def remove_selected(self) -> None:
         chosen = self._selected()
-        if chosen is None or self.is_busy():
+        if chosen is None or self.is_busy() or self._read_only:
             return
         number, row = chosen
         if row.saved is not None:
@@ -390,6 +401,7 @@ class AttachmentsBox(QWidget):
 
     def _follow_selection(self) -> None:
         chosen = selected_row(self.table) is not None
-        self.add_button.setEnabled(not self.is_busy() and (not self._saved_mode or self.interaction_id is not None))
-        self.remove_button.setEnabled(chosen and not self.is_busy())
+        self.add_button.setEnabled(not self._read_only and not self.is_busy()
+                                   and (not self._saved_mode or self.interaction_id is not None))
+        self.remove_button.setEnabled(chosen and not self.is_busy() and not self._read_only)
         self.open_button.setEnabled(chosen)

@@ -2,9 +2,16 @@
 
 Defaults fit the common case (face to face, assisted self-service, resolved at first contact),
 so a known resident with one service takes a couple of letters and Ctrl+Enter. The service box
-takes type-ahead: the start of a name ("co" gives Council Tax) or any part of it ("tax")."""
+takes type-ahead: the start of a name ("co" gives Council Tax) or any part of it ("tax").
+
+When the service has requests the desk can send to the back office and a resident is chosen,
+"Send a request to the back office" offers them; choosing one shows that request's own fields
+(see request_form.py) right under the service and makes the help "done on the resident's behalf"."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -23,8 +30,10 @@ from PySide6.QtWidgets import (
 from ...desk.catalogue import ServiceRecord
 from ...desk.interactions import MAX_MINUTES, ContactInput
 from ...desk.names import fold
+from ...desk.request_forms import RequestType
 from ...desk.vocab import AvoidableReason, Channel, HelpType, Outcome, Satisfaction
 from ..forms import add_row
+from .request_form import RequestForm, wrapped_label
 
 AUTO_MINUTES = -1  # the minutes box's "Auto": the time since the contact started
 
@@ -105,6 +114,7 @@ class ContactForm(QWidget):
         self.service_hint.setObjectName("serviceHint")
         self.service_hint.setAccessibleName(self.tr("Service chosen"))
         form.addRow("", self.service_hint)
+        self._build_request_section(form)
         self.representative = QComboBox()
         self.representative_label = self._add(form, "representative", self.tr("Contact &with"), self.representative,
                                                self.tr("Contact with"))
@@ -148,8 +158,39 @@ class ContactForm(QWidget):
         self.minutes.valueChanged.connect(lambda _v: self.changed.emit())
         self.satisfaction_reason.textChanged.connect(lambda _t: self.changed.emit())
         self.notes.textChanged.connect(self.changed.emit)
+        self.form_layout = form
         self.set_representatives(())
         self.reset()
+
+    def _build_request_section(self, form: QFormLayout) -> None:
+        # Request types by catalogue service, and what was typed in each type's form (so choosing
+        # another type by mistake and back loses nothing).
+        self._request_types: dict[str, RequestType] = {}
+        self._typed_by_type: dict[str, dict] = {}
+        self._today: Callable[[], date] = date.today
+        self._resident_known = False
+        self.request_form: RequestForm | None = None
+        self.request_section = QWidget()
+        self.request_section.setObjectName("requestSection")
+        section = QVBoxLayout(self.request_section)
+        section.setContentsMargins(0, 4, 0, 4)
+        # Above its box rather than beside it: a long label must wrap, not push the fields aside.
+        self.request_label = wrapped_label(self.tr("Send a request to the &back office"))
+        self.request_type = QComboBox()
+        self.request_type.setAccessibleName(self.tr("Send a request to the back office"))
+        self.request_type.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.request_type.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.request_type.setMinimumContentsLength(16)
+        self.request_label.setBuddy(self.request_type)
+        self.request_type.currentIndexChanged.connect(lambda _i: self._request_chosen())
+        self.fields["request_type"] = self.request_type
+        section.addWidget(self.request_label)
+        section.addWidget(self.request_type)
+        self.request_holder = QVBoxLayout()
+        self.request_holder.setContentsMargins(12, 4, 0, 4)
+        section.addLayout(self.request_holder)
+        form.addRow(self.request_section)
+        self.request_section.hide()
 
     def _add(self, form: QFormLayout, key: str, label: str, widget: QWidget, name: str) -> QLabel:
         self.fields[key] = widget
@@ -165,7 +206,80 @@ class ContactForm(QWidget):
             text = ""
         self.service_hint.setText(text)
         self.service_hint.setAccessibleDescription(text)
+        self._offer_requests()
         self.changed.emit()
+
+    # ---- the request to the back office -----------------------------------------------------------
+
+    def set_request_types(self, types: tuple[RequestType, ...], today: Callable[[], date]) -> None:
+        """Every request the desk can send, and where today's date comes from (for date windows)."""
+        self._request_types = {t.code: t for t in types}
+        self._today = today
+        self._offer_requests()
+
+    def set_resident_known(self, known: bool) -> None:
+        """Requests are made for a known resident: none for an anonymous contact or nobody."""
+        self._resident_known = known
+        if not known:
+            self.choose_request(None)
+        self._offer_requests()
+
+    def _types_for_service(self) -> list[RequestType]:
+        code = self.service.code()
+        return [t for t in self._request_types.values() if code and t.service_code == code]
+
+    def _offer_requests(self) -> None:
+        offered = self._types_for_service()
+        chosen = self.request_type.currentData()
+        codes = [t.code for t in offered]
+        if codes != [self.request_type.itemData(i) for i in range(1, self.request_type.count())]:
+            self.request_type.blockSignals(True)
+            self.request_type.clear()
+            self.request_type.addItem(self.tr("No request: just log the contact"), None)
+            for kind in offered:
+                self.request_type.addItem(kind.name, kind.code)
+            self.request_type.setCurrentIndex(max(0, self.request_type.findData(chosen)) if chosen else 0)
+            self.request_type.blockSignals(False)
+            if self.request_type.currentData() != chosen:
+                self._request_chosen()
+        self.request_section.setVisible(bool(offered) and self._resident_known)
+
+    def choose_request(self, code: str | None) -> bool:
+        """Choose a request type offered for the service (None: no request); False if not offered."""
+        index = self.request_type.findData(code) if code else 0
+        if index < 0:
+            return False
+        self.request_type.setCurrentIndex(index)
+        return True
+
+    def _request_chosen(self) -> None:
+        code = self.request_type.currentData()
+        if self.request_form is not None:
+            if self.request_form.request.code != code:
+                self._typed_by_type[self.request_form.request.code] = self.request_form.values()
+            self.request_holder.removeWidget(self.request_form)
+            self.request_form.hide()
+            self.request_form.deleteLater()
+            self.request_form = None
+        kind = self._request_types.get(code) if code else None
+        if kind is not None:
+            self.request_form = RequestForm(kind, self._today(), self)
+            self.request_form.set_values(self._typed_by_type.get(code, {}))
+            self.request_form.changed.connect(self.changed.emit)
+            self.request_holder.addWidget(self.request_form)
+            # The desk does it for the resident: the service refuses anything else for a request.
+            self.help_type.setCurrentIndex(self.help_type.findData(HelpType.ON_BEHALF.value))
+        self.changed.emit()
+
+    def request_values(self) -> tuple[str, dict] | None:
+        """(request type code, fields as typed) when a request is chosen."""
+        if self.request_form is None or not self._resident_known:
+            return None
+        return self.request_form.request.code, self.request_form.values()
+
+    def add_attachments(self, box: QWidget) -> None:
+        """The evidence box goes under the notes, across the form."""
+        self.form_layout.addRow(box)
 
     # ---- filling and reading ----------------------------------------------------------------------
 
@@ -203,6 +317,9 @@ class ContactForm(QWidget):
         self.satisfaction_reason.clear()
         self.notes.clear()
         self.service_hint.clear()
+        self.request_type.setCurrentIndex(0)
+        self._offer_requests()
+        self._typed_by_type.clear()
         self.blockSignals(False)
 
     def is_pristine(self) -> bool:
@@ -213,7 +330,7 @@ class ContactForm(QWidget):
         return {"service_code": None, "service_text": "", "representative_id": None,
                 "channel": Channel.FACE_TO_FACE.value, "help_type": HelpType.ASSISTED_SELF_SERVICE.value,
                 "outcome": Outcome.RESOLVED.value, "avoidable": "", "minutes": AUTO_MINUTES, "satisfaction": "",
-                "satisfaction_reason": "", "notes": ""}
+                "satisfaction_reason": "", "notes": "", "request_type": None, "request": {}}
 
     def values(self) -> dict:
         """The form as typed, as plain values (what a draft keeps)."""
@@ -224,6 +341,8 @@ class ContactForm(QWidget):
             "avoidable": self.avoidable.currentData(), "minutes": self.minutes.value(),
             "satisfaction": self.satisfaction.currentData(), "satisfaction_reason": self.satisfaction_reason.text(),
             "notes": self.notes.toPlainText(),
+            "request_type": self.request_form.request.code if self.request_form is not None else None,
+            "request": self.request_form.values() if self.request_form is not None else {},
         }
 
     def restore(self, values: dict) -> None:
@@ -240,6 +359,13 @@ class ContactForm(QWidget):
             self.minutes.setValue(minutes)
         self.satisfaction_reason.setText(str(values.get("satisfaction_reason") or ""))
         self.notes.setPlainText(str(values.get("notes") or ""))
+        request = values.get("request")
+        if isinstance(values.get("request_type"), str) and isinstance(request, dict):
+            self._typed_by_type[values["request_type"]] = request
+            self.choose_request(values["request_type"])
+            help_type = self.help_type.findData(values.get("help_type") or "")
+            if help_type >= 0:
+                self.help_type.setCurrentIndex(help_type)
         pending = values.get("representative_id")
         self._pending_representative = pending if isinstance(pending, int) else None
         self.choose_pending_representative()

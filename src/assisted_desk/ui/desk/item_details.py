@@ -1,6 +1,7 @@
 """What opens from a timeline line: the contact as logged, the consent (with Withdraw while it is
-current), the representative (to edit), or, for kinds this screen does not know yet, the line's
-own words. Later work adds openers for its kinds with `register_item_opener`."""
+current), the representative (to edit), a request sent to the back office (where it stands and
+what was sent), or, for kinds this screen does not know yet, the line's own words. Later work
+adds openers for its kinds with `register_item_opener`."""
 
 from __future__ import annotations
 
@@ -168,6 +169,14 @@ def open_representative(panel, item: TimelineItem) -> None:
         (tr("Evidence"), record.evidence)], panel))
 
 
+def open_submission(panel, item: TimelineItem) -> None:
+    from ..submissions.detail_view import SubmissionDetailDialog  # the Requests tab's own view
+
+    detail = panel.services.submissions.get(panel.actor, item.open_id)
+    _show(panel, SubmissionDetailDialog(panel.services, panel.actor, detail, panel))
+
+
 register_item_opener("interaction", open_interaction)
+register_item_opener("submission", open_submission)
 register_item_opener("consent", open_consent)
 register_item_opener("representative", open_representative)

@@ -3,7 +3,13 @@
 Keyboard first. Choosing a resident puts the cursor on the service; the defaults are the common
 case, so a couple of letters and Ctrl+Enter log it. Ctrl+Shift+Enter saves and clears for the
 next person, Ctrl+Shift+A starts an anonymous contact. A refused on-behalf action keeps the form
-and offers to record the missing consent."""
+and offers to record the missing consent.
+
+When the service has requests for the back office, one can be made with the contact: saving then
+writes the contact and queues the request (with the files added) in one go and returns at once;
+the banner gives both references. A refusal puts the cursor on the field it names and keeps
+everything typed; a resident record lacking a detail the back office needs gets a button to
+edit it."""
 
 from __future__ import annotations
 
@@ -12,25 +18,29 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import shiboken6
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QScrollArea, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLineEdit, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from ...core.clock import as_utc, local_text
 from ...core.errors import DeskError, ValidationError
-from ...core.security import Actor
+from ...core.security import Actor, Permission
 from ...desk.consent import AuthorityMissing, ConsentRecord, RepresentativeRecord
+from ...desk.representatives import london_today
 from ...desk.residents import ResidentRecord
+from ...desk.submissions import RequestInput, SubmissionReceipt
 from ...desk.timeline import TimelineItem
 from ...services import Services
-from ..forms import button, focus_field
+from ..forms import button
 from ..messages import FormMessage, show_problem
 from ..workers import run_in_background
+from .attachments_box import AttachmentsBox
 from .contact_drafts import DraftKeeper
 from .contact_form import ContactForm
 from .finder import ResidentFinder
 from .item_details import opener_for
-from .reference_banner import ReferenceBanner
+from .request_banner import ContactBanner
+from .request_form import wrapped_label
 from .resident_summary import ResidentSummary
 from .scaled_label import ScaledLabel
 from .timeline_view import TimelineView
@@ -52,6 +62,9 @@ class ServePanel(QWidget):
     resident_changed = Signal(int)
     # A contact was logged; its reference.
     contact_logged = Signal(str)
+    # A request was queued for the back office with the contact; its reference (the desk's
+    # sender may go at once rather than at its next tick).
+    request_queued = Signal(str)
 
     def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -61,6 +74,7 @@ class ServePanel(QWidget):
         self.queue_ticket_id: int | None = None
         self.started_at: datetime | None = None
         self.detail = None  # the detail dialog opened from the timeline, if any
+        self.resident_dialog = None  # editing the resident after the back office needed a detail
         self._load_token = 0
         self._loading = False
 
@@ -76,14 +90,31 @@ class ServePanel(QWidget):
         self.timeline = TimelineView()
         self.timeline.item_opened.connect(self.open_item)
 
-        self.banner = ReferenceBanner()
+        self.banner = ContactBanner()
         self.message = FormMessage(self)
         self.consent_button = button(self.tr("Record the missing consent…"), self.tr("Record the missing consent"))
         self.consent_button.clicked.connect(self._record_missing_consent)
         self.consent_button.hide()
         self._refused_service: str | None = None
+        self.edit_resident_button = button(self.tr("Edit the resident's detail&s…"),
+                                           self.tr("Edit the resident's details"))
+        self.edit_resident_button.clicked.connect(self.edit_resident)
+        self.edit_resident_button.hide()
         self.form = ContactForm()
         self.form.changed.connect(self._form_changed)
+        self.attachments = AttachmentsBox(services, actor)
+        self.attachments.setAccessibleName(self.tr("Files with this contact"))
+        self.attachments_label = wrapped_label()
+        self.attachments_label.setStyleSheet("font-weight: 600;")
+        self.attachments_label.setBuddy(self.attachments.add_button)
+        evidence = QWidget()
+        evidence_layout = QVBoxLayout(evidence)
+        evidence_layout.setContentsMargins(0, 6, 0, 0)
+        evidence_layout.addWidget(self.attachments_label)
+        evidence_layout.addWidget(self.attachments)
+        self.form.add_attachments(evidence)
+        self.form.fields["attachments"] = self.attachments
+        self._label_evidence()
         self.save_button = button(self.tr("Save  (Ctrl+Enter)"), self.tr("Save the contact"), default=False)
         self.next_button = button(self.tr("Save and ne&xt  (Ctrl+Shift+Enter)"),
                                   self.tr("Save the contact and start the next"))
@@ -122,8 +153,10 @@ class ServePanel(QWidget):
         self.scroller.setWidgetResizable(True)
         self.scroller.setFrameShape(QFrame.Shape.NoFrame)
         self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroller.setMinimumWidth(self.form.minimumSizeHint().width()
-                                      + self.scroller.verticalScrollBar().sizeHint().width())
+        self._fit_scroller()
+        # The form's narrowest width changes with the text size and with a request's fields:
+        # the scroller follows, so no label is ever cut (it has no horizontal scroll bar).
+        self.form.installEventFilter(self)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
@@ -133,6 +166,7 @@ class ServePanel(QWidget):
         right_layout.addWidget(heading)
         right_layout.addWidget(self.message)
         right_layout.addWidget(self.consent_button, 0, Qt.AlignmentFlag.AlignLeft)
+        right_layout.addWidget(self.edit_resident_button, 0, Qt.AlignmentFlag.AlignLeft)
         right_layout.addWidget(self.scroller, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.save_button)
@@ -161,6 +195,17 @@ class ServePanel(QWidget):
         layout.addWidget(whole)
         self.setFocusProxy(self.finder)
 
+    def _fit_scroller(self) -> None:
+        wanted = self.form.minimumSizeHint().width() + self.scroller.verticalScrollBar().sizeHint().width()
+        if self.scroller.minimumWidth() != wanted:
+            self.scroller.setMinimumWidth(wanted)
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt's name)
+        if watched is self.form and event.type() in (QEvent.Type.LayoutRequest, QEvent.Type.FontChange,
+                                                       QEvent.Type.StyleChange):
+            self._fit_scroller()
+        return super().eventFilter(watched, event)
+
     def _shortcuts(self) -> None:
         context = Qt.ShortcutContext.WidgetWithChildrenShortcut
         for keys, action in (("Ctrl+Return", self.save), ("Ctrl+Enter", self.save),
@@ -179,6 +224,8 @@ class ServePanel(QWidget):
             return
         self.summary.catalogue = catalogue
         self.form.set_services(catalogue)
+        clock = self.services.clock
+        self.form.set_request_types(self.services.submissions.request_types(), lambda: london_today(clock))
 
     # ---- which contact --------------------------------------------------------------------------
 
@@ -188,11 +235,11 @@ class ServePanel(QWidget):
         panel says so: a busy desk must not log one person's answers against the next person."""
         switching = self.has_contact() and (self.anonymous or self.resident_id != resident_id)
         cleared = ""
-        if switching and not self.form.is_pristine():
+        if switching and not self.is_pristine():
             previous = self.summary.resident.name if self.summary.resident is not None and not self.anonymous \
                 else ""
             self.drafts.forget(remove=True)
-            self.form.reset()
+            self._reset_form()
             self.started_at = None
             cleared = (self.tr("The unsaved contact for {0} was cleared.").format(previous) if previous
                        else self.tr("The unsaved contact you had started was cleared."))
@@ -201,6 +248,7 @@ class ServePanel(QWidget):
             self.message.show_info(cleared)
         self.resident_id, self.anonymous = resident_id, False
         self.queue_ticket_id = queue_ticket_id
+        self.form.set_resident_known(True)
         self.summary.name.setText(self.tr("Loading…"))
         self.timeline.set_items((), self.tr("Loading…"))
         self._reload()
@@ -211,6 +259,7 @@ class ServePanel(QWidget):
         """Count a contact with someone who won't give their details (nothing is linked)."""
         self._begin_contact()
         self.resident_id, self.anonymous, self.queue_ticket_id = None, True, None
+        self.form.set_resident_known(False)
         self._load_token += 1
         self._loading = False
         self.summary.show_anonymous()
@@ -229,6 +278,20 @@ class ServePanel(QWidget):
         for widget in (self.form, self.save_button, self.next_button, self.discard_button):
             widget.setEnabled(active)
 
+    def is_pristine(self) -> bool:
+        """Nothing typed and no file added."""
+        return self.form.is_pristine() and not self.attachments.model.rowCount()
+
+    def _reset_form(self) -> None:
+        self.form.reset()
+        self.attachments.clear()
+        self._label_evidence()
+
+    def _label_evidence(self) -> None:
+        text = self.tr("Files sent with the request (scans, photos)") if self.form.request_form is not None \
+            else self.tr("Files kept with the contact (scans, photos)")
+        self.attachments_label.setText(text)
+
     def refresh(self) -> None:
         """Reload the catalogue (an administrator may have added or retired a service) and the
         resident on screen."""
@@ -240,7 +303,7 @@ class ServePanel(QWidget):
 
     def is_busy(self) -> bool:
         """Loading a resident or keeping a draft (tests wait for this)."""
-        return self._loading or self.drafts.is_busy() or self.finder.is_searching()
+        return self._loading or self.drafts.is_busy() or self.finder.is_searching() or self.attachments.is_busy()
 
     # ---- loading ----------------------------------------------------------------------------------
 
@@ -301,9 +364,21 @@ class ServePanel(QWidget):
             return None
         self._hide_refusal()
         self.banner.hide()  # the last reference must not sit above this contact's refusal
+        if self.attachments.is_busy():
+            self.message.show_info(self.tr("The files are still being read: save again in a moment."))
+            return None
         contact = self.form.contact_input(self.resident_id, self._elapsed_minutes(), self.queue_ticket_id)
+        request = self.form.request_values() if not self.anonymous else None
+        files = self.attachments.pending()
+        receipt: SubmissionReceipt | None = None
         try:
-            reference = self.services.interactions.log_interaction(self.actor, contact)
+            if request is not None:
+                # The contact and the queued request are written together; nothing waits on the network.
+                receipt = self.services.submissions.submit(self.actor, contact,
+                                                           RequestInput(request[0], request[1], files))
+                reference = receipt.interaction_reference
+            else:
+                reference = self.services.interactions.log_interaction(self.actor, contact, attachments=files)
         except AuthorityMissing as refused:
             self.message.show_error(refused.message)
             self._refused_service = refused.service_code
@@ -311,20 +386,19 @@ class ServePanel(QWidget):
             self.consent_button.setFocus()
             return None
         except ValidationError as refused:
-            self.message.show_error(refused.message)
-            focus_field(self.form.fields, refused)
-            field = self.form.fields.get(refused.field or "")
-            if field is not None:
-                self.scroller.ensureWidgetVisible(field)
+            self._show_refusal(refused)
             return None
         except DeskError as problem:
             show_problem(self, problem)
             return None
         self.drafts.forget(remove=False)
         who = self.summary.resident.name if self.summary.resident is not None and not self.anonymous else ""
-        self.banner.show_reference(reference, who)
-        self.form.reset()
+        request_name = self.form.request_form.request.name if self.form.request_form is not None else ""
+        self.banner.show_saved(reference, who, receipt.submission_reference if receipt else "", request_name)
+        self._reset_form()
         self.contact_logged.emit(reference)
+        if receipt is not None:
+            self.request_queued.emit(receipt.submission_reference)
         if next_person:
             self._clear_contact()
             self.finder.focus_search()
@@ -337,7 +411,7 @@ class ServePanel(QWidget):
     def discard_contact(self) -> None:
         """Throw away what was typed and the draft; the resident stays chosen."""
         self.drafts.forget(remove=True)
-        self.form.reset()
+        self._reset_form()
         self._hide_refusal()
         self.started_at = self.services.clock.now() if self.has_contact() else None
         self.form.focus_service()
@@ -349,6 +423,8 @@ class ServePanel(QWidget):
         self.summary.clear()
         self.timeline.set_items(())
         self.form.set_representatives(())
+        self.form.set_resident_known(False)
+        self.attachments.clear()
         self._set_active(False)
         self.resident_changed.emit(0)
 
@@ -357,7 +433,59 @@ class ServePanel(QWidget):
     def _hide_refusal(self) -> None:
         self.message.clear_message()
         self.consent_button.hide()
+        self.edit_resident_button.hide()
         self._refused_service = None
+
+    def _show_refusal(self, refused: ValidationError) -> None:
+        """Say why beside the form and put the cursor where the fix is; everything typed stays."""
+        self.message.show_error(refused.message)
+        field = refused.field or ""
+        request_form = self.form.request_form
+        target: QWidget | None = None
+        if field == "resident_details":
+            if self.resident_id is not None and self.actor.may(Permission.EDIT_RESIDENTS):
+                self.edit_resident_button.show()
+                target = self.edit_resident_button
+        elif field == "attachments":
+            target = self.attachments.table if self.attachments.model.rowCount() else self.attachments.add_button
+        elif request_form is not None and field in request_form.fields and (
+                field not in self.form.fields
+                or refused.message.startswith(request_form.request.field(field).label)):
+            # A request field may share its name with a contact field ("notes"): the service's
+            # message for a request field starts with that field's label.
+            target = request_form.fields[field]
+        else:
+            target = self.form.fields.get(field)
+        if target is None:
+            return
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
+        if isinstance(target, QLineEdit):
+            target.selectAll()
+        if target is not self.edit_resident_button:
+            self.scroller.ensureWidgetVisible(target)
+
+    def edit_resident(self) -> None:
+        """Add what the back office needs to the resident's record; the request stays as typed."""
+        if self.resident_id is None:
+            return
+        from ..residents.resident_dialog import ResidentDialog
+
+        try:
+            dialog = ResidentDialog(self.services, self.actor, self.resident_id, self)
+        except DeskError as error:
+            show_problem(self, error)
+            return
+        self.resident_dialog = dialog
+        dialog.saved.connect(lambda _rid: self._resident_edited())
+        dialog.finished.connect(lambda _r: dialog.deleteLater())
+        dialog.open()
+
+    def _resident_edited(self) -> None:
+        self._hide_refusal()
+        self._reload()
+        self.message.show_info(self.tr("The resident's details are saved. Press Ctrl+Enter to save the contact "
+                                       "and send the request."))
+        self.save_button.setFocus()
 
     def _record_missing_consent(self) -> None:
         self.summary.record_consent(self._refused_service, self.form.representative.currentData())
@@ -378,6 +506,7 @@ class ServePanel(QWidget):
     # ---- drafts -----------------------------------------------------------------------------------
 
     def _form_changed(self) -> None:
+        self._label_evidence()
         if self.has_contact():
             self.drafts.changed()
 
@@ -387,6 +516,7 @@ class ServePanel(QWidget):
                                             "save it when you can.").format(text))
 
     def _draft_payload(self) -> dict | None:
+        # Files added are not kept in a draft (they can be large); the request and its fields are.
         if not self.has_contact() or self.form.is_pristine():
             return None
         return {"resident_id": self.resident_id, "anonymous": self.anonymous,
