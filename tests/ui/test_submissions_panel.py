@@ -269,7 +269,9 @@ def test_fix_and_resend_refills_the_form_keeps_a_refusal_and_the_back_office_acc
     form.fields["notes"].setPlainText("By the gate, not round the back")
     dialog.save_button.click()
     assert dialog.isVisible() and "is not a date we can read" in dialog.message.text()
-    assert QApplication.focusWidget() is form.fields["collection_date"]
+    # Focus follows once the dialog is the active window (the offscreen platform may lag a beat).
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is form.fields["collection_date"], timeout=3000)
     assert form.values()["notes"] == "By the gate, not round the back"
 
     form.fields["collection_date"].setText(day.strftime("%d %B %Y"))

@@ -30,8 +30,12 @@ class Job(QRunnable):
         self.signals = _Signals()
 
     def run(self) -> None:
+        # The pool may keep the runnable object after it ran (it is not auto-deleted): let go of
+        # the work, and so of whatever its closure holds (services, an engine and its caches),
+        # as soon as it has run.
+        work, self.work = self.work, None
         try:
-            result = self.work()
+            result = work()
             if isinstance(result, types.GeneratorType):
                 result = yield_progress(result, self.signals.progress.emit)
         except DeskError as exc:
