@@ -59,7 +59,7 @@ def _rows_form() -> QFormLayout:
 
 
 class SubmissionDetailView(QWidget):
-    """`show_detail(detail, now)` fills it; `show_placeholder(text)` says why it is empty."""
+    """`show_detail(detail, now)` fills it; `show_empty_state(text)` says why it is empty."""
 
     def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -67,8 +67,8 @@ class SubmissionDetailView(QWidget):
         self.detail: SubmissionDetail | None = None
         self.setAccessibleName(self.tr("Request details"))
 
-        self.placeholder = wrapped_label()
-        self.placeholder.setAccessibleName(self.tr("Request details"))
+        self.empty_state = wrapped_label()
+        self.empty_state.setAccessibleName(self.tr("Request details"))
         self.title = ScaledLabel(1.3, 700)
         self.title.setWordWrap(True)
         self.title.setAccessibleName(self.tr("Request"))
@@ -102,7 +102,7 @@ class SubmissionDetailView(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
-        for widget in (self.placeholder, self.title, self.reference, self.state, self.may_have_arrived, self.error,
+        for widget in (self.empty_state, self.title, self.reference, self.state, self.may_have_arrived, self.error,
                        self.check_result, self.fields_heading, self.fields_box, self.resident_heading,
                        self.resident_box, self.made_heading, self.made, self.history_heading, self.history,
                        self.files_heading, self.no_files, self.files):
@@ -111,13 +111,13 @@ class SubmissionDetailView(QWidget):
         self._parts = [w for w in (self.title, self.reference, self.state, self.fields_heading, self.fields_box,
                                    self.resident_heading, self.resident_box, self.made_heading, self.made,
                                    self.history_heading, self.history, self.files_heading)]
-        self.show_placeholder(self.tr("Choose a request to see what was sent and what the back office said."))
+        self.show_empty_state(self.tr("Choose a request to see what was sent and what the back office said."))
 
-    def show_placeholder(self, text: str) -> None:
+    def show_empty_state(self, text: str) -> None:
         self.detail = None
-        self.placeholder.setText(text)
-        self.placeholder.setAccessibleDescription(text)
-        self.placeholder.show()
+        self.empty_state.setText(text)
+        self.empty_state.setAccessibleDescription(text)
+        self.empty_state.show()
         for widget in self._parts + [self.may_have_arrived, self.error, self.check_result, self.no_files, self.files]:
             widget.hide()
 
@@ -132,7 +132,7 @@ class SubmissionDetailView(QWidget):
         self.detail = detail
         summary = detail.summary
         tr = self.tr
-        self.placeholder.hide()
+        self.empty_state.hide()
         for widget in self._parts:
             widget.show()
         self.title.setText(summary.request_name)

@@ -250,7 +250,7 @@ class SubmissionsPanel(QWidget):
         if summary is None:
             self._detail_generation += 1
             self._detail_loading = False
-            self.detail.show_placeholder(self.tr("Choose a request to see what was sent and what the back office "
+            self.detail.show_empty_state(self.tr("Choose a request to see what was sent and what the back office "
                                                  "said."))
             return
         self._load_detail(summary.id)
@@ -274,7 +274,7 @@ class SubmissionsPanel(QWidget):
         if not shiboken6.isValid(self) or generation != self._detail_generation:
             return
         self._detail_loading = False
-        self.detail.show_placeholder(error.message)
+        self.detail.show_empty_state(error.message)
 
     def _follow_state(self) -> None:
         summary = self.selected()
