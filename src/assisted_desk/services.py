@@ -32,6 +32,7 @@ from .desk.attachments import AttachmentService
 from .desk.backoffice_settings import BackOfficeSettings
 from .desk.outbox_sender import OutboxSender
 from .desk.submissions import SubmissionService
+from .inclusion.assessments import SkillsAssessmentService
 
 
 @dataclass
@@ -55,6 +56,7 @@ class Services:
     attachments: AttachmentService
     backoffice: BackOfficeSettings
     submissions: SubmissionService
+    skills: SkillsAssessmentService
     outbox: OutboxSender  # this desk's sender: the GUI runs it in the background, `sync` once
     notice: str = ""  # something the person should know about how the database was opened
 
@@ -126,5 +128,6 @@ def open_services(
         attachments=attachments,
         backoffice=backoffice,
         submissions=SubmissionService(db, clock, interactions, attachments),
+        skills=SkillsAssessmentService(db, clock),
         outbox=OutboxSender(db, clock, backoffice),
     )

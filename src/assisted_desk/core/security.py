@@ -53,6 +53,7 @@ class Permission(str, enum.Enum):
     WORK_CASES = "work_cases"
     MANAGE_ALL_CASES = "manage_all_cases"
     USE_INCLUSION = "use_inclusion"
+    RECORD_SKILLS = "record_skills"  # digital-skills assessments: the resident's answers are personal data
     PRINT_GUIDES = "print_guides"
     VIEW_REPORTS = "view_reports"
     # Administration
@@ -79,7 +80,8 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # Advocates merge duplicate records; they need no equality answers for casework.
     Role.ADVOCATE: frozenset((_DESK - {Permission.RECORD_EQUALITY}) | {Permission.WORK_CASES,
                                                                        Permission.MERGE_RESIDENTS}),
-    Role.COORDINATOR: frozenset(_DESK | {Permission.USE_INCLUSION, Permission.VIEW_REPORTS}),
+    Role.COORDINATOR: frozenset(_DESK | {Permission.USE_INCLUSION, Permission.RECORD_SKILLS,
+                                         Permission.VIEW_REPORTS}),
     Role.ADMIN: frozenset(Permission),
 }
 

@@ -1,0 +1,1 @@
+"""Digital inclusion: the skills framework and assessments; later partners and referrals. No Qt."""
