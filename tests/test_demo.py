@@ -39,3 +39,18 @@ def test_demo_has_residents_with_a_history_a_queue_and_callbacks(services):
     refused = services.submissions.get(signed, next(r.id for r in requests if r.state.value == "needs_attention"))
     assert "collection day" in refused.summary.last_error
     assert any(i.open_kind == "submission" for i in services.timeline.for_resident(signed, refused.summary.resident_id))
+
+
+def test_demo_has_skills_assessments_with_progress_and_one_to_resume(services):
+    progress = list(load_demo(services, residents=30))
+    assert progress[-1] == "32 digital-skills assessments, and one paused halfway"
+    coordinator = services.signin.sign_in("coordinator", DEMO_PASSWORD).actor
+    with services.db.unit_of_work() as session:
+        from sqlalchemy import select  # noqa: PLC0415
+
+        from assisted_desk.inclusion.models import SkillsAssessment
+        residents = sorted(set(session.scalars(select(SkillsAssessment.resident_id))))
+    assessed_twice = services.skills.progress(coordinator, residents[0])
+    assert len(assessed_twice.points) == 2 and assessed_twice.points[0].completed_at < assessed_twice.points[1].completed_at
+    paused = services.skills.in_progress(coordinator, residents[-1])
+    assert paused is not None and 0 < paused.answered < paused.asked

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from .core.errors import ValidationError
 from .core.security import Actor, Role
+from .demo_skills import load_skills_demo
 from .demo_desk import DEMO_RESIDENTS, load_desk_demo
 from .services import Services
 
@@ -54,11 +55,15 @@ def load_demo(services: Services, residents: int | None = None) -> Iterator[str]
         sites.append(services.staff.add_site(admin, site_name, kind).id)
     yield f"{len(sites)} sites"
     desk_staff: list[Actor] = []
+    coordinator: Actor | None = None
     for username, name, role, site_index in DEMO_STAFF[1:]:
         record = services.staff.add_staff(admin, username, name, role, sites[site_index], DEMO_PASSWORD,
                                           must_change_password=False)
+        actor = Actor(record.id, record.username, record.display_name, role, record.site_id, record.site_name)
         if role == Role.DESK:
-            desk_staff.append(Actor(record.id, record.username, record.display_name, role, record.site_id,
-                                    record.site_name))
+            desk_staff.append(actor)
+        elif role == Role.COORDINATOR and coordinator is None:
+            coordinator = actor
     yield f"{len(DEMO_STAFF)} staff, every role (password {DEMO_PASSWORD})"
     yield from load_desk_demo(services, admin, desk_staff, residents or DEMO_RESIDENTS)
+    yield from load_skills_demo(services, coordinator or admin)
