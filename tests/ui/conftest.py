@@ -62,7 +62,8 @@ def controller(make_controller, opener):
 # proved on SQLite and PostgreSQL in tests/desk, so these run on SQLite only (it keeps the whole
 # run well inside its time).
 SQLITE_ONLY = {"test_request_form.py", "test_submissions_panel.py", "test_outbox_status.py",
-               "test_backoffice_admin.py", "test_attachments_box.py"}
+               "test_backoffice_admin.py", "test_attachments_box.py",
+               "test_inclusion_skills.py", "test_inclusion_screens.py"}
 
 
 def pytest_collection_modifyitems(config, items):

@@ -159,7 +159,7 @@ def score(framework: SkillsFramework, answers: Mapping[str, Answer],
         counts = _count(statements, answers)
         if rule.level in framework.missing_levels:
             reached, why = (Reached.NOT_ASSESSED, f"Framework {framework.version} as installed has no "
-                            f"{rule.level.label.lower()} statements yet, so this level cannot be assessed.")
+                            f"{rule.level.value} statements yet, so this level cannot be assessed.")
         elif rule.needs is Needs.ALL:
             reached, why = _needs_all(rule.level, counts)
         else:

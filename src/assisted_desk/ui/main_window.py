@@ -168,6 +168,10 @@ class MainWindow(QMainWindow):
             page = ResidentsPage(self.services, self.actor)
             page.serve_resident.connect(self.serve_resident)
             return page
+        if area.key == "inclusion":
+            from .inclusion import InclusionPage
+
+            return InclusionPage(self.services, self.actor)
         if area.key == "admin":
             from .admin import AdminPage
 
