@@ -28,6 +28,23 @@ def styled_app(qapp):
     gc.collect()  # this test's widgets go now, on this thread
 
 
+def double_the_text(qapp, request) -> None:
+    """Render as a desk with its text doubled (22 pt and the style sheet that follows it) until
+    the test ends."""
+    font = qapp.font()
+    original, sheet = font.pointSizeF(), qapp.styleSheet()
+    font.setPointSizeF(22)
+    qapp.setFont(font)
+    _load_style(qapp)
+
+    def restore() -> None:
+        font.setPointSizeF(original)
+        qapp.setFont(font)
+        qapp.setStyleSheet(sheet)
+
+    request.addfinalizer(restore)
+
+
 @pytest.fixture
 def opener(paths, database_url, clock, hashing):
     return database_opener(paths, database_url, SecretStore(), clock=clock, hashing=hashing)

@@ -8,7 +8,6 @@ from keyring.backends import fail
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox, QWidget
 
-from assisted_desk.app import _load_style
 from assisted_desk.core.errors import PermissionDenied, ValidationError
 from assisted_desk.core.security import Role
 from assisted_desk.desk.backoffice_settings import TOKEN_KEY
@@ -19,6 +18,7 @@ from ..backoffice_server import TOKEN, BackOffice
 from ..conftest import make_actor
 from .test_admin import answering_message_boxes
 from .test_start_and_main import unnamed_widgets
+from tests.ui.conftest import double_the_text
 
 
 @pytest.fixture
@@ -290,18 +290,7 @@ def clipped_labels(root: QWidget) -> list[str]:
 def test_tab_renders_at_normal_and_double_text(qtbot, qapp, services, admin, office, ca_file, artifacts, scale,
                                                request):
     if scale == 2:
-        font = qapp.font()
-        original, sheet = font.pointSizeF(), qapp.styleSheet()
-        font.setPointSizeF(22)
-        qapp.setFont(font)
-        _load_style(qapp)
-
-        def restore() -> None:
-            font.setPointSizeF(original)
-            qapp.setFont(font)
-            qapp.setStyleSheet(sheet)
-
-        request.addfinalizer(restore)
+        double_the_text(qapp, request)
     page = AdminPage(services, admin)
     qtbot.addWidget(page)
     page.tabs.setCurrentWidget(page.backoffice_tab)

@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QApplication, QScrollArea
 
-from assisted_desk.app import _load_style
 from assisted_desk.inclusion.skills_vocab import Answer, Evidence
 
 from .test_inclusion_skills import QUICK_ANSWERS, amina, complete_quick, coordinator, open_resident, page_for  # noqa: F401
+from tests.ui.conftest import double_the_text
 
 
 def save(widget, artifacts, name: str) -> None:
@@ -21,18 +21,7 @@ def save(widget, artifacts, name: str) -> None:
 @pytest.mark.parametrize("scale", [1, 2])
 def test_skills_screens_render(qtbot, qapp, services, coordinator, amina, clock, artifacts, scale, request):
     if scale == 2:
-        font = qapp.font()
-        original, sheet = font.pointSizeF(), qapp.styleSheet()
-        font.setPointSizeF(22)
-        qapp.setFont(font)
-        _load_style(qapp)
-
-        def restore() -> None:
-            font.setPointSizeF(original)
-            qapp.setFont(font)
-            qapp.setStyleSheet(sheet)
-
-        request.addfinalizer(restore)
+        double_the_text(qapp, request)
     complete_quick(services, coordinator, amina.id, [Answer.CANT_YET] * 8)
     clock.advance(days=40)
     complete_quick(services, coordinator, amina.id, QUICK_ANSWERS)

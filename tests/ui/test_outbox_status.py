@@ -9,7 +9,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
-from assisted_desk.app import _load_style
 from assisted_desk.core.security import Role
 from assisted_desk.desk.consent import ConsentInput
 from assisted_desk.desk.outbox_sender import SyncSummary
@@ -23,6 +22,7 @@ from assisted_desk.ui.workers import wait_for_background_jobs
 from ..backoffice_server import TOKEN, BackOffice
 from ..conftest import PASSWORD, make_actor
 from ..desk.contact_fixtures import contact
+from tests.ui.conftest import double_the_text
 
 
 @pytest.fixture
@@ -360,18 +360,7 @@ def test_on_exit_the_senders_http_session_is_closed(qtbot, controller, services,
 def test_status_bar_renders_at_normal_and_double_text(qtbot, qapp, services, admin, office, resident, artifacts,
                                                       scale, request):
     if scale == 2:
-        font = qapp.font()
-        original, sheet = font.pointSizeF(), qapp.styleSheet()
-        font.setPointSizeF(22)
-        qapp.setFont(font)
-        _load_style(qapp)
-
-        def restore() -> None:
-            font.setPointSizeF(original)
-            qapp.setFont(font)
-            qapp.setStyleSheet(sheet)
-
-        request.addfinalizer(restore)
+        double_the_text(qapp, request)
     set_up_back_office(services, admin, office)
     office.refuse(service_code="missed_bin", field="bin_type", value="food")
     for bin_type in ("general", "food", "food", "recycling"):

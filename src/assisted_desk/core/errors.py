@@ -57,3 +57,14 @@ class EnvironmentFault(DeskError):
 
     def __str__(self) -> str:
         return f"{self.message} {self.advice}".strip()
+
+
+class FileProblem(Exception):
+    """A data file the application reads (request declarations, a skills framework) cannot be
+    used: says which file, which line where known, and what is wrong. Not a DeskError: it is
+    fixed by whoever edits the file, not at the desk."""
+
+    def __init__(self, path, line: int | None, problem: str) -> None:
+        where = f"{path.name}, line {line}" if line else path.name
+        super().__init__(f"{where}: {problem}")
+        self.path, self.line, self.problem = path, line, problem

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from ..core.errors import ValidationError
+from ..core.errors import FileProblem, ValidationError
 from ..core.paths import resources_dir
 from ..core.validation import clean_text
 from .contact_details import DATE_FORMS, check_email, check_phone, check_postcode, read_date
@@ -30,13 +30,8 @@ _LONG_TEXT_LIMIT = 2000
 FieldValue = str | int | bool
 
 
-class DeclarationError(Exception):
+class DeclarationError(FileProblem):
     """The declarations file is broken: says which file, which line, and what is wrong."""
-
-    def __init__(self, path: Path, line: int | None, problem: str) -> None:
-        where = f"{path.name}, line {line}" if line else path.name
-        super().__init__(f"{where}: {problem}")
-        self.path, self.line, self.problem = path, line, problem
 
 
 @dataclass(frozen=True)

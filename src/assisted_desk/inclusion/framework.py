@@ -15,6 +15,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
+from ..core.errors import FileProblem
 from ..core.paths import resources_dir
 
 SKILLS_DIR = "skills"
@@ -41,13 +42,8 @@ class Needs(str, enum.Enum):
     AT_LEAST_ONE_PER_AREA = "at_least_one_per_area"  # one or more in each of the five areas
 
 
-class FrameworkError(Exception):
+class FrameworkError(FileProblem):
     """A framework file cannot be used: says which file, which line and what is wrong."""
-
-    def __init__(self, path: Path, line: int | None, problem: str) -> None:
-        where = f"{path.name}, line {line}" if line else path.name
-        super().__init__(f"{where}: {problem}")
-        self.path, self.line, self.problem = path, line, problem
 
 
 @dataclass(frozen=True)
