@@ -54,6 +54,8 @@ class Permission(str, enum.Enum):
     MANAGE_ALL_CASES = "manage_all_cases"
     USE_INCLUSION = "use_inclusion"
     RECORD_SKILLS = "record_skills"  # digital-skills assessments: the resident's answers are personal data
+    REFER_TO_PARTNERS = "refer_to_partners"  # make and follow referrals; read the partner directory
+    MANAGE_PARTNERS = "manage_partners"  # add, edit, import and export the partner directory
     PRINT_GUIDES = "print_guides"
     VIEW_REPORTS = "view_reports"
     # Administration
@@ -81,6 +83,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADVOCATE: frozenset((_DESK - {Permission.RECORD_EQUALITY}) | {Permission.WORK_CASES,
                                                                        Permission.MERGE_RESIDENTS}),
     Role.COORDINATOR: frozenset(_DESK | {Permission.USE_INCLUSION, Permission.RECORD_SKILLS,
+                                         Permission.REFER_TO_PARTNERS, Permission.MANAGE_PARTNERS,
                                          Permission.VIEW_REPORTS}),
     Role.ADMIN: frozenset(Permission),
 }
