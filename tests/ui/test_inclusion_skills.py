@@ -150,7 +150,7 @@ def test_quick_assessment_by_keyboard_alone(qtbot, services, coordinator, amina)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is flow.barriers.boxes[Barrier.NO_DEVICE])
     press(qtbot, Qt.Key.Key_Space)
     press(qtbot, Qt.Key.Key_Tab)
-    assert QApplication.focusWidget() is flow.barriers.details[Barrier.NO_DEVICE]
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is flow.barriers.details[Barrier.NO_DEVICE])
     qtbot.keyClicks(QApplication.focusWidget(), "Phone too old")
     press(qtbot, Qt.Key.Key_PageDown)  # leaving the step saves it
     assert services.skills.get(coordinator, assessment_id).barriers == {Barrier.NO_DEVICE: "Phone too old"}
@@ -161,7 +161,7 @@ def test_quick_assessment_by_keyboard_alone(qtbot, services, coordinator, amina)
     press(qtbot, Qt.Key.Key_Space)
     for _goal in list(Goal):
         press(qtbot, Qt.Key.Key_Tab)
-    assert QApplication.focusWidget() is flow.goals.own_words
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is flow.goals.own_words)
     qtbot.keyClicks(flow.goals.own_words, "Video calls with my grandson")
     qtbot.waitUntil(lambda: services.skills.get(coordinator, assessment_id).goals_own_words
                     == "Video calls with my grandson", timeout=4000)

@@ -95,7 +95,7 @@ def serve_with_missed_bin(qtbot, panel, search: str = "lukasz") -> RequestForm:
     assert panel.form.service.code() == "waste_recycling"
     assert panel.form.request_section.isVisible()
     keys.press(Qt.Key.Key_Tab)
-    assert QApplication.focusWidget() is panel.form.request_type
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is panel.form.request_type)
     keys.press(Qt.Key.Key_Down)
     assert panel.form.request_type.currentData() == "missed_bin"
     assert panel.form.request_form is not None
@@ -239,7 +239,7 @@ def test_a_refused_date_keeps_everything_and_puts_the_cursor_on_it(qtbot, panel,
     assert submissions(services) == [] and logged(services) == []
     assert panel.message.isVisible()
     assert "Day it should have been collected 01/10/2026 is too early" in panel.message.text()
-    assert QApplication.focusWidget() is form.fields["collection_date"]
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is form.fields["collection_date"])
     assert form.fields["collection_date"].selectedText() == "01/10/2026"
     assert panel.form.values() == before and form.values() == request_before
     assert len(panel.attachments.pending()) == 1
@@ -257,13 +257,13 @@ def test_a_missing_required_choice_and_a_request_field_named_like_a_contact_fiel
     form.fields["bin_left_at"].setCurrentIndex(0)  # "choose…"
     assert panel.save() is None
     assert panel.message.text() == "Where the bin was left is required for this request."
-    assert QApplication.focusWidget() is form.fields["bin_left_at"]
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is form.fields["bin_left_at"])
     # "notes" is both a contact field and a missed-bin field: the refusal finds the right one.
     form.fields["bin_left_at"].setCurrentIndex(1)
     form.fields["notes"].setPlainText("x" * 1001)
     assert panel.save() is None
     assert panel.message.text().startswith("Anything the crew should know")
-    assert QApplication.focusWidget() is form.fields["notes"]
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is form.fields["notes"])
 
 
 def test_a_resident_without_the_address_the_back_office_needs_gets_a_way_to_add_it(qtbot, panel, services, admin):

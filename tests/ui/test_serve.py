@@ -69,7 +69,7 @@ def test_save_and_next_clears_the_form_and_the_resident_and_goes_back_to_search(
     # On to "Contact with"? Not shown without representatives. Parking has requests for the back
     # office, so "Send a request" comes next (left at "No request"), then Channel.
     keys.press(Qt.Key.Key_Tab)
-    assert QApplication.focusWidget() is panel.form.request_type
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is panel.form.request_type)
     assert panel.form.request_type.currentData() is None
     panel.form.outcome.setCurrentIndex(panel.form.outcome.findData(Outcome.FOLLOW_UP.value))
     panel.form.notes.setPlainText("Permit renewal — الحسن will call back")
@@ -83,7 +83,7 @@ def test_save_and_next_clears_the_form_and_the_resident_and_goes_back_to_search(
     assert changes == [lukasz, 0]
     assert panel.resident_id is None and not panel.form.isEnabled() and panel.form.is_pristine()
     assert panel.summary.name.text() == "No resident chosen"
-    assert QApplication.focusWidget() is panel.finder.box
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is panel.finder.box)
     assert panel.finder.box.selectedText() == "zolc"  # typing replaces the last search
 
 
@@ -164,7 +164,7 @@ def test_a_bad_value_is_named_and_the_cursor_goes_to_its_field(qtbot, panel, ser
     panel.form.satisfaction_reason.setText("Friendly")
     qtbot.keyClick(panel.form.notes, Qt.Key.Key_Return, CTRL)
     assert "A reason goes with a satisfaction rating" in panel.message.text()
-    assert QApplication.focusWidget() is panel.form.satisfaction
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is panel.form.satisfaction)
 
 
 def test_minutes_are_worked_out_unless_typed(qtbot, panel, services, lukasz, clock):

@@ -227,7 +227,7 @@ def test_cancelling_asks_for_a_reason_and_shows_refusals(qtbot, make_requests_pa
     assert unnamed_widgets(dialog) == []
     dialog.save_button.click()  # no reason
     assert dialog.isVisible() and dialog.message.text() == "Reason for cancelling is required."
-    assert QApplication.focusWidget() is dialog.reason
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.reason)
     dialog.reason.setText("The resident will report it by phone — Ștefan")
     dialog.save_button.click()
     assert panel.dialog is None
