@@ -309,7 +309,7 @@ class BackOfficeClient:
             return TryLater("The back office did not answer the connection in time.", unreachable=True)
         if isinstance(error, requests.exceptions.ReadTimeout):
             return TryLater("The back office took too long to answer.", may_have_arrived=sent)
-        if isinstance(error, requests.exceptions.ConnectionError) and _never_connected(error):
+        if isinstance(error, requests.exceptions.ConnectionError) and never_connected(error):
             return TryLater("The back office cannot be reached.", unreachable=True)
         if isinstance(error, (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError)):
             return TryLater("The connection to the back office broke before it answered.", may_have_arrived=sent)
@@ -317,7 +317,7 @@ class BackOfficeClient:
                         may_have_arrived=sent)
 
 
-def _never_connected(error: Exception) -> bool:
+def never_connected(error: Exception) -> bool:
     """True when the failure happened before a connection existed (refused, no route, DNS), so
     nothing can have been sent."""
     from urllib3.exceptions import NameResolutionError, NewConnectionError
