@@ -43,7 +43,7 @@ def test_demo_has_residents_with_a_history_a_queue_and_callbacks(services):
 
 def test_demo_has_skills_assessments_with_progress_and_one_to_resume(services):
     progress = list(load_demo(services, residents=30))
-    assert progress[-1] == "32 digital-skills assessments, and one paused halfway"
+    assert "32 digital-skills assessments, and one paused halfway" in progress
     coordinator = services.signin.sign_in("coordinator", DEMO_PASSWORD).actor
     with services.db.unit_of_work() as session:
         from sqlalchemy import select  # noqa: PLC0415
@@ -54,3 +54,22 @@ def test_demo_has_skills_assessments_with_progress_and_one_to_resume(services):
     assert len(assessed_twice.points) == 2 and assessed_twice.points[0].completed_at < assessed_twice.points[1].completed_at
     paused = services.skills.in_progress(coordinator, residents[-1])
     assert paused is not None and 0 < paused.answered < paused.asked
+
+
+def test_demo_has_partners_and_referrals_at_every_step(services):
+    progress = list(load_demo(services, residents=30))
+    assert progress[-2:] == ["8 inclusion partners in the directory", "18 referrals to partners, at every step of the loop"]
+    coordinator = services.signin.sign_in("coordinator", DEMO_PASSWORD).actor
+    assert len(services.partners.list_services(coordinator)) == 8
+    referrals = services.referrals.list(coordinator)
+    assert {r.status.value for r in referrals} == {"sent", "accepted", "attended_first_session", "completed",
+                                                   "declined", "did_not_attend", "stopped"}
+    assert all(r.consent_id is not None for r in referrals)
+    # dates spread as a real history: acceptance days measured, and some referrals waiting too long
+    measured = services.referrals.responsiveness(coordinator)
+    assert measured.median_days_to_accept is not None and measured.median_days_to_accept > 0
+    assert services.referrals.follow_ups(coordinator)
+    first = referrals[0]
+    assert any(i.open_kind == "referral" for i in services.timeline.for_resident(coordinator, first.resident_id))
+    suggested = services.matcher.suggest(coordinator, first.resident_id)
+    assert suggested.suggestions and all(s.reasons for s in suggested.suggestions)

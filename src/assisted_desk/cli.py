@@ -69,7 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--residents", type=int, default=None, metavar="N",
                       help="how many demo residents to make (default 240), each with a history of contacts")
 
-    commands.add_parser("sync", help="send waiting back-office requests and record status changes, once "
+    commands.add_parser("sync", help="send waiting back-office requests and referrals, and record status changes, once "
                                      "(for a scheduled task)")
     backoffice = commands.add_parser("backoffice", help="the back office: show, set-url, set-token, set-ca")
     bo_commands = backoffice.add_subparsers(dest="backoffice_command", metavar="ACTION", required=True)
@@ -81,6 +81,16 @@ def build_parser() -> argparse.ArgumentParser:
     set_ca = bo_commands.add_parser("set-ca", help="trust the back office's own certificate authority (PEM file)")
     set_ca.add_argument("pem", nargs="?", help="the PEM file; leave out with --clear")
     set_ca.add_argument("--clear", action="store_true", help="trust the system's authorities only")
+
+    partners = commands.add_parser("partners", help="the partner directory: import-oruk, export")
+    partner_commands = partners.add_subparsers(dest="partners_command", metavar="ACTION", required=True)
+    import_oruk = partner_commands.add_parser("import-oruk", help="import or refresh the directory from an Open "
+                                              "Referral UK API (for a scheduled refresh)")
+    import_oruk.add_argument("url", help="the directory's API address, e.g. https://directory.example.org/api")
+    import_oruk.add_argument("--per-page", type=int, default=100, metavar="N", help="services per list page")
+    export = partner_commands.add_parser("export", help="write the directory as Open Referral UK JSON")
+    export.add_argument("--out", required=True, metavar="FILE", help="the JSON file to write")
+    export.add_argument("--include-gone", action="store_true", help="also services no longer running")
     return parser
 
 
@@ -190,6 +200,8 @@ def _run_with_services(args: argparse.Namespace, command: str, services) -> int:
         return _sync(services)
     if command == "backoffice":
         return _backoffice(args, services, actor)
+    if command == "partners":
+        return _partners(args, services, actor)
     if command == "site":
         if args.site_command == "list":
             for site in services.staff.list_sites():
@@ -224,30 +236,69 @@ def _run_with_services(args: argparse.Namespace, command: str, services) -> int:
 
 def _sync(services) -> int:
     """Exit 0 when the back office was reached (or there was nothing to do), 1 when it could not
-    be reached or refused the desk's token, 2 when it is not set up."""
+    be reached, refused the desk's token, or a partner's system had a problem; 2 when the back office is
+    not set up."""
     interactive = sys.stdout.isatty()
-    runner = services.outbox.run_once(ignore_pause=True)
-    while True:
-        try:
-            line = next(runner)
-        except StopIteration as finished:
-            summary = finished.value
-            break
-        if interactive:
-            print(f"\r{line:<60}", end="", flush=True)
-        else:
-            print(line, flush=True)
-    if interactive:
-        print("\r" + " " * 60 + "\r", end="")
+    summary = _drain(services.outbox.run_once(ignore_pause=True), interactive)
     from .core.security import Actor
 
     counts = services.submissions.counts(Actor.command_line())
     print(summary.text())
     print(f"Back office: {services.outbox.health.text}. Waiting to send: {counts.waiting}. "
           f"Needing attention: {counts.needs_attention}.")
+    # Referrals to partners' APIs wait in the outbox too: send them and read the partners' news.
+    referrals = _drain(services.referral_sender.run_once(), interactive)
+    print(referrals.text())
     if summary.health == "setup":
         return 2 if not services.backoffice.config() else 1
+    if referrals.problems:
+        return 1
     return 0 if summary.ok or summary.health == "reachable" else 1
+
+
+def _drain(runner, interactive: bool):
+    """Run a sender's generator to its end, showing its progress lines; returns its summary."""
+    while True:
+        try:
+            line = next(runner)
+        except StopIteration as finished:
+            if interactive:
+                print("\r" + " " * 60 + "\r", end="")
+            return finished.value
+        if interactive:
+            print(f"\r{line:<60}", end="", flush=True)
+        else:
+            print(line, flush=True)
+
+
+def _partners(args: argparse.Namespace, services, actor) -> int:
+    """import-oruk: progress on stderr, the summary on stdout; exit 0 when the directory was read
+    whole (skipped records are listed), 2 when it could not be (nothing changed)."""
+    if args.partners_command == "export":
+        from .inclusion.oruk_export import export_directory
+
+        done = export_directory(services.db, services.clock, actor, Path(args.out), include_gone=args.include_gone)
+        print(f"Wrote {done.services} services to {done.path} (Open Referral UK 3, checked against its schema).")
+        return 0
+    from .inclusion.oruk_import import import_oruk
+
+    interactive = sys.stderr.isatty()
+    runner = import_oruk(services.db, services.clock, actor, args.url, per_page=args.per_page)
+    while True:
+        try:
+            done, total, text = next(runner)
+        except StopIteration as finished:
+            summary = finished.value
+            break
+        line = f"{done}/{total} {text}"
+        if interactive:
+            print(f"\r{line[:70]:<70}", end="", file=sys.stderr, flush=True)
+        else:
+            print(line, file=sys.stderr, flush=True)
+    if interactive:
+        print("\r" + " " * 70 + "\r", end="", file=sys.stderr)
+    print(summary.text())
+    return 0
 
 
 def _backoffice(args: argparse.Namespace, services, actor) -> int:

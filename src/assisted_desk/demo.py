@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from .core.errors import ValidationError
 from .core.security import Actor, Role
+from .demo_partners import load_partners_demo
 from .demo_skills import load_skills_demo
 from .demo_desk import DEMO_RESIDENTS, load_desk_demo
 from .services import Services
@@ -67,3 +68,4 @@ def load_demo(services: Services, residents: int | None = None) -> Iterator[str]
     yield f"{len(DEMO_STAFF)} staff, every role (password {DEMO_PASSWORD})"
     yield from load_desk_demo(services, admin, desk_staff, residents or DEMO_RESIDENTS)
     yield from load_skills_demo(services, coordinator or admin)
+    yield from load_partners_demo(services, coordinator or admin)

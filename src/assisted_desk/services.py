@@ -33,6 +33,11 @@ from .desk.backoffice_settings import BackOfficeSettings
 from .desk.outbox_sender import OutboxSender
 from .desk.submissions import SubmissionService
 from .inclusion.assessments import SkillsAssessmentService
+from .inclusion.directory import PartnerDirectory
+from .inclusion.matching import ServiceMatcher
+from .inclusion.referral_csv import PartnerUpdatesImport
+from .inclusion.referral_sender import ReferralSender
+from .inclusion.referrals import ReferralService
 
 
 @dataclass
@@ -58,6 +63,11 @@ class Services:
     submissions: SubmissionService
     skills: SkillsAssessmentService
     outbox: OutboxSender  # this desk's sender: the GUI runs it in the background, `sync` once
+    partners: PartnerDirectory
+    matcher: ServiceMatcher  # suggests partner services for a resident's needs
+    referrals: ReferralService
+    partner_updates: PartnerUpdatesImport  # partners' spreadsheets of referral updates
+    referral_sender: ReferralSender  # referrals to partners' APIs, run with the outbox
     notice: str = ""  # something the person should know about how the database was opened
 
     def close(self) -> None:
@@ -108,6 +118,7 @@ def open_services(
     attachments = AttachmentService(db, clock, settings)
     interactions = InteractionService(db, clock, consent, catalogue, attachments)
     backoffice = BackOfficeSettings(settings, secrets)
+    skills = SkillsAssessmentService(db, clock)
     return Services(
         paths=paths,
         db=db,
@@ -128,6 +139,11 @@ def open_services(
         attachments=attachments,
         backoffice=backoffice,
         submissions=SubmissionService(db, clock, interactions, attachments),
-        skills=SkillsAssessmentService(db, clock),
+        skills=skills,
         outbox=OutboxSender(db, clock, backoffice),
+        partners=PartnerDirectory(db, clock),
+        matcher=ServiceMatcher(db, clock, skills),
+        referrals=ReferralService(db, clock, consent, settings),
+        partner_updates=PartnerUpdatesImport(db, clock),
+        referral_sender=ReferralSender(db, clock, secrets),
     )

@@ -638,9 +638,12 @@ def test_sync_says_what_it_did_and_exits_0_when_the_back_office_was_reached(serv
     lines = out.splitlines()
     assert lines[:4] == ["Sending request 1 of 3…", "Sending request 2 of 3…", "Sending request 3 of 3…",
                          "Reading status changes (page 1)…"]
-    assert lines[-2:] == ["Sent 3 requests: 3 accepted, 0 need attention, 0 will be tried again. "
+    assert lines[-3:] == ["Sent 3 requests: 3 accepted, 0 need attention, 0 will be tried again. "
                           "0 status updates recorded.",
-                          "Back office: reachable. Waiting to send: 0. Needing attention: 0."]
+                          "Back office: reachable. Waiting to send: 0. Needing attention: 0.",
+                          # referrals to partners' APIs go on the same run
+                          "Referrals sent to partners: 0; 0 need attention, 0 will be tried again. "
+                          "0 partner updates recorded."]
     code, out = sync()  # nothing to send: still 0
     assert code == 0 and "Sent 0 requests" in out
 

@@ -20,6 +20,7 @@ from ..core.errors import DeskError
 from ..core.security import Actor, Permission
 from ..desk.outbox_sender import BackOfficeHealth, SyncSummary
 from ..desk.submissions import OutboxCounts
+from ..inclusion.referral_sender import ReferralSyncSummary
 from .workers import run_in_background
 
 INTERVAL_MS = 15_000
@@ -37,6 +38,7 @@ class DeliveryRun:
     health: BackOfficeHealth
     missing: str  # what is not set up, in words, or ""
     finished_at: datetime
+    referrals: ReferralSyncSummary | None = None  # referrals sent to partners' APIs, and their updates
 
 
 def hhmm(value: datetime) -> str:
@@ -133,8 +135,10 @@ class OutboxRunner(QObject):
             summary = yield from services.outbox.run_once()
             health = copy.copy(services.outbox.health)
             missing = services.backoffice.missing() if health.state == "setup" else ""
+            # Referrals to partners' APIs wait in the same outbox rows and go on the same run.
+            referrals = yield from services.referral_sender.run_once()
             counts = services.submissions.counts(actor)
-            return DeliveryRun(summary, counts, health, missing, services.clock.now())
+            return DeliveryRun(summary, counts, health, missing, services.clock.now(), referrals)
 
         run_in_background(work, self._finished, self._failed)
         return True

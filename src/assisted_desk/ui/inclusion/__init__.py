@@ -1,4 +1,4 @@
-"""The Inclusion area: digital-skills assessments (referrals to partners join later)."""
+"""The Inclusion area: digital-skills assessments, referrals to partners and the partner directory."""
 
 from .page import InclusionPage, SkillsTab
 

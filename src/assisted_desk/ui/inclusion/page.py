@@ -14,13 +14,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
 from ...core.errors import DeskError
-from ...core.security import Actor
+from ...core.security import Actor, Permission
 from ...inclusion.assessments import AssessmentRecord
 from ...services import Services
 from ..desk.finder import ResidentFinder
 from ..workers import run_in_background
 from .assessment_flow import AssessmentFlow
+from .partners_tab import PartnersTab
 from .progress_view import ProgressView
+from .referrals_tab import ReferralsTab
 from .resident_panel import DiscardDialog, ResidentAssessments
 from .results_view import ResultsView
 
@@ -196,7 +198,10 @@ class SkillsTab(QWidget):
 
 
 class InclusionPage(QWidget):
-    """Tabs: Digital skills now; referrals to partners join later."""
+    """Tabs: Digital skills; Referrals and Partners for staff who may refer to partners.
+
+    The tabs' mnemonics (k, e, t) avoid the letters the skills tab's own buttons use (&Resume,
+    &Progress, &Find), which Qt would otherwise treat as ambiguous and ignore."""
 
     def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -206,7 +211,20 @@ class InclusionPage(QWidget):
         self.tabs.setAccessibleName(self.tr("Inclusion tabs"))
         self.skills = SkillsTab(services, actor)
         self.tabs.addTab(self.skills, self.tr("Digital s&kills"))
+        self.referrals = self.partners = None
+        if actor.may(Permission.REFER_TO_PARTNERS):
+            self.referrals = ReferralsTab(services, actor)
+            self.tabs.addTab(self.referrals, self.tr("R&eferrals"))
+            self.partners = PartnersTab(services, actor)
+            self.tabs.addTab(self.partners, self.tr("Par&tners"))
+            self.tabs.currentChanged.connect(self._tab_shown)
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(self.tabs, 1)
         self.setFocusProxy(self.skills)
+
+    def _tab_shown(self, _index: int) -> None:
+        """A tab reads its lists when first shown, not when the page is built."""
+        current = self.tabs.currentWidget()
+        if current is not None and hasattr(current, "shown"):
+            current.shown()
