@@ -9,6 +9,7 @@ the one place that knows how a row maps to a record and back."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,12 +35,71 @@ class LocationRecord:
     external_id: str = ""
 
 
+_DAY_NAMES = {"MO": "Monday", "TU": "Tuesday", "WE": "Wednesday", "TH": "Thursday", "FR": "Friday",
+              "SA": "Saturday", "SU": "Sunday"}
+_WEEK = tuple(_DAY_NAMES)
+_ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -1: "last", -2: "second to last",
+             -3: "third to last", -4: "fourth to last", -5: "fifth to last"}
+_DAY_CODE = re.compile(r"^([+-]?[1-5])?(MO|TU|WE|TH|FR|SA|SU)$")
+
+
+def _and_list(parts: list[str]) -> str:
+    """["a"] → "a"; ["a", "b"] → "a and b"; ["a", "b", "c"] → "a, b and c"."""
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+
+
+def days_in_words(byday: str) -> str:
+    """RFC 5545 BYDAY codes in words: "TU,TH" → "Tuesdays and Thursdays", "MO,TU,WE,TH,FR" →
+    "Weekdays", "1TU" → "The first Tuesday of the month". A code it does not know is shown as given."""
+    weekly, monthly, unknown = [], [], []
+    for code in (c.strip().upper() for c in (byday or "").split(",") if c.strip()):
+        match = _DAY_CODE.match(code)
+        if match is None:
+            unknown.append(code)
+        elif match.group(1):
+            monthly.append(f"the {_ORDINALS[int(match.group(1))]} {_DAY_NAMES[match.group(2)]}")
+        elif match.group(2) not in weekly:
+            weekly.append(match.group(2))
+    weekly.sort(key=_WEEK.index)
+    if len(weekly) == 7:
+        parts = ["every day"]
+    elif weekly == list(_WEEK[:5]):
+        parts = ["weekdays"]
+    elif weekly == list(_WEEK[5:]):
+        parts = ["weekends"]
+    else:
+        parts = [_DAY_NAMES[code] + "s" for code in weekly]
+    if monthly:
+        parts.append(_and_list(monthly) + " of the month")
+    parts += unknown
+    if not parts:
+        return ""
+    text = _and_list(parts)
+    return text[0].upper() + text[1:]
+
+
 @dataclass(frozen=True)
 class ScheduleRecord:
     byday: str
     opens_at: str
     closes_at: str
     description: str
+
+    def in_words(self) -> str:
+        """When it runs, for a person: "Tuesdays and Thursdays, 10:00 to 12:30", then the
+        directory's own words ("; term time only"). Never the raw RFC 5545 codes."""
+        days = days_in_words(self.byday)
+        if self.opens_at and self.closes_at:
+            hours = f"{self.opens_at} to {self.closes_at}"
+        elif self.opens_at:
+            hours = f"from {self.opens_at}"
+        elif self.closes_at:
+            hours = f"until {self.closes_at}"
+        else:
+            hours = ""
+        text = ", ".join(p for p in (days, hours) if p)
+        text = text[:1].upper() + text[1:]
+        return "; ".join(p for p in (text, self.description.strip()) if p)
 
 
 @dataclass(frozen=True)

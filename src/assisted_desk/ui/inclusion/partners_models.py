@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 
-from PySide6.QtCore import QLocale, QObject
+from PySide6.QtCore import QLocale, QObject, Qt
 
 from ...inclusion.framework import shipped_frameworks
 from ...inclusion.referral_vocab import Accessibility, Delivery, ReferralMethod, ServiceOffer
@@ -86,9 +86,15 @@ class PartnersModel(RecordsModel):
 
     def __init__(self, parent: QObject | None = None) -> None:
         tr = self.tr
-        super().__init__([tr("Service"), tr("Organisation"), tr("Teaches and offers"), tr("Languages"),
-                          tr("Where"), tr("Takes referrals"), tr("Median days to accept"), tr("Accepted"),
-                          tr("Attended")], parent)
+        # Short headings so the whole table fits beside the chosen service (the measures are what
+        # coordinators look for); each heading's tooltip and screen-reader name says it in full.
+        super().__init__([tr("Service"), tr("Partner"), tr("Offers"), tr("Languages"),
+                          tr("Where"), tr("Taking"), tr("Days"), tr("Accepted"), tr("Attended")], parent)
+        self.full_headers = [tr("Service"), tr("Partner organisation"), tr("Teaches and offers"), tr("Languages"),
+                             tr("Where it runs"), tr("Takes referrals now"),
+                             tr("Median days from sending a referral to the partner accepting it"),
+                             tr("Share of the referrals they answered that they accepted"),
+                             tr("Share of accepted referrals where the resident went to the first session")]
         self.titles = area_titles()
         self.measured: dict[int, object] = {}
 
@@ -112,6 +118,11 @@ class PartnersModel(RecordsModel):
             return offers_text(record, self.titles)
         if column == PartnerColumn.LANGUAGES:
             return languages_text(record.languages)
+        if column == PartnerColumn.SERVICE:  # what a narrow list may leave out
+            return "\n".join(p for p in (
+                self.text(record, column), record.organisation_name,
+                self.tr("Languages: {0}").format(languages_text(record.languages)) if record.languages else "",
+                self.tr("Where: {0}").format(where_text(record)) if where_text(record) else "") if p)
         if column == PartnerColumn.WHERE:
             return where_text(record) or self.tr("No place given")
         if column == PartnerColumn.TAKES_REFERRALS:
@@ -126,12 +137,38 @@ class PartnersModel(RecordsModel):
             return percent(measured.acceptance_rate)
         return percent(measured.attendance_rate)
 
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.full_headers) and role in (
+                Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
+            return self.full_headers[section]
+        return super().headerData(section, orientation, role)
+
+    def data(self, index, role: int = Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.AccessibleTextRole and index.isValid() and 0 <= index.row() < len(self._rows):
+            text = self.text(self._rows[index.row()], index.column())
+            return f"{self.full_headers[index.column()]}: {text or self.tr('none')}"
+        return super().data(index, role)
+
     def tooltip(self, record, column: int) -> str:
+        """The full text of a cell the column is too narrow for, and what a short one means."""
         measured = self.measured.get(record.id)
-        if column >= PartnerColumn.DAYS_TO_ACCEPT and measured is not None:
-            return responsiveness_sentence(self, measured)
+        if column >= PartnerColumn.DAYS_TO_ACCEPT:
+            return responsiveness_sentence(self, measured) if measured is not None else self.tr(
+                "No referrals sent to them yet.")
         if column == PartnerColumn.TAKES_REFERRALS:
-            return record.local_capacity_note or record.capacity_note
+            note = record.local_capacity_note or record.capacity_note
+            text = self.text(record, column)
+            return f"{self.full_headers[column]}: {text}" + (f" — {note}" if note else "")
+        if column == PartnerColumn.SERVICE:  # what a narrow list may leave out
+            return "\n".join(p for p in (
+                self.text(record, column), record.organisation_name,
+                self.tr("Languages: {0}").format(languages_text(record.languages)) if record.languages else "",
+                self.tr("Where: {0}").format(where_text(record)) if where_text(record) else "") if p)
+        if column == PartnerColumn.WHERE:
+            places = ["; ".join(p for p in (loc.name, loc.address.replace("\n", ", "), loc.postcode) if p)
+                      for loc in record.locations]
+            return "\n".join([*(p for p in places if p), *(s.in_words() for s in record.schedules)]) or \
+                self.text(record, column)
         return ""
 
     def sort_key(self, record, column: int, row: int):

@@ -12,7 +12,7 @@ from html import escape
 
 import shiboken6
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QScrollArea,
     QSplitter,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -34,7 +35,7 @@ from ...core.errors import DeskError
 from ...core.security import Actor, Permission
 from ...inclusion.oruk_import import import_oruk
 from ...services import Services
-from ..admin.common import fit_columns, record_table, select_source_row, selected_row, sortable_proxy
+from ..admin.common import record_table, select_source_row, selected_row, sortable_proxy
 from ..forms import add_row, button
 from ..messages import FormMessage
 from ..workers import run_in_background
@@ -48,10 +49,7 @@ def service_details(owner: QWidget, record, measured) -> list[tuple[str, str]]:
     tr = owner.tr
     places = ["; ".join(p for p in (loc.name, loc.address.replace("\n", ", "), loc.postcode) if p)
               for loc in record.locations]
-    times = []
-    for schedule in record.schedules:
-        hours = f"{schedule.opens_at}–{schedule.closes_at}" if schedule.opens_at else ""
-        times.append(" ".join(p for p in (schedule.byday, hours, schedule.description) if p))
+    times = [schedule.in_words() for schedule in record.schedules]
     ages = ""
     if record.min_age is not None or record.max_age is not None:
         ages = tr("ages {0} to {1}").format(record.min_age if record.min_age is not None else 0,
@@ -60,7 +58,7 @@ def service_details(owner: QWidget, record, measured) -> list[tuple[str, str]]:
         ages, tr("living in {0}").format(record.residency_area) if record.residency_area else "",
         tr("receiving benefits") if record.benefits_required else "", record.eligibility_note) if p)
     takes = tr("Yes") if record.takes_referrals else tr("No")
-    if record.local_accepting is not None:
+    if record.imported and record.local_accepting is not None:  # a hand-added one has no directory to differ from
         takes += tr(" (our setting; the directory says {0})").format(
             tr("yes") if record.accepting_referrals else tr("no"))
     notes = [n for n in (record.local_capacity_note, record.capacity_note) if n]
@@ -85,6 +83,81 @@ def service_details(owner: QWidget, record, measured) -> list[tuple[str, str]]:
         (tr("Record"), tr("{0}; last changed {1} by {2}").format(source, local_text(record.updated_at),
                                                                  record.updated_by)),
     ) if text]
+
+
+# ---- fitting the list beside the chosen service ------------------------------------------------
+
+_FIXED = (PartnerColumn.WHERE, PartnerColumn.TAKES_REFERRALS, PartnerColumn.DAYS_TO_ACCEPT,
+          PartnerColumn.ACCEPTED, PartnerColumn.ATTENDED)
+# The columns that give way (their text cut with "…", the whole of it in the tooltip) and how
+# much of the room each takes: the service name most, then what it offers.
+_GIVING = {PartnerColumn.SERVICE: 4, PartnerColumn.OFFERS: 3, PartnerColumn.ORGANISATION: 2,
+           PartnerColumn.LANGUAGES: 1}
+# When even that is too wide (double text size on a narrow screen), these columns are left out in
+# turn, never the measures: the service's tooltip and the chosen service's details still say them.
+_DROPPED_FIRST = (PartnerColumn.LANGUAGES, PartnerColumn.WHERE, PartnerColumn.ORGANISATION, PartnerColumn.OFFERS)
+
+
+def _column_needs(table: QTableView) -> tuple[dict[int, int], dict[int, int]]:
+    """Per column, the narrowest it may be and the width its contents would like (within reason).
+    The place and the measures are short and kept whole; a text column keeps its heading or at
+    least a few letters, the service name as much as the widest of them."""
+    header = table.horizontalHeader()
+    em = table.fontMetrics().horizontalAdvance("M")
+    least, natural = {}, {}
+    for column in PartnerColumn:
+        heading = header.sectionSizeHint(column)
+        contents = max(heading, table.sizeHintForColumn(column))
+        if column in _FIXED:  # "E1 6QL (+2)" whole; "No (our setting)" may be cut, its tooltip says it all
+            least[column] = natural[column] = min(contents, max(heading, 7 * em if column == PartnerColumn.WHERE
+                                                                else 6 * em))
+        else:
+            least[column] = max(4 * em, min(heading, 6 * em))
+            natural[column] = max(least[column], min(contents, 20 * em))
+    least[PartnerColumn.SERVICE] = max(least[column] for column in _GIVING)  # the name never the narrowest
+    natural[PartnerColumn.SERVICE] = max(natural[PartnerColumn.SERVICE], least[PartnerColumn.SERVICE])
+    return least, natural
+
+
+def table_needs(table: QTableView, needs=None) -> int:
+    """How wide the list must be for every column to show without sideways scrolling."""
+    least, _natural = needs or _column_needs(table)
+    frame = table.width() - table.viewport().width() if table.isVisible() else 0
+    return sum(least.values()) + max(frame, 2 * table.frameWidth() + table.verticalScrollBar().sizeHint().width())
+
+
+def fit_partner_columns(table: QTableView, needs=None) -> None:
+    """Every column within the list's width: the place and the measures whole, the text columns
+    sharing the rest by weight up to what they hold, any room to spare to the service name. A list
+    narrower than `table_needs` leaves out the languages, then the place, then the organisation,
+    then what it offers, rather than make anyone scroll sideways to the measures."""
+    header = table.horizontalHeader()
+    header.setStretchLastSection(False)
+    least, natural = needs or _column_needs(table)
+    available = table.viewport().width()
+    dropped = []
+    for column in _DROPPED_FIRST:
+        if sum(width for c, width in least.items() if c not in dropped) <= available:
+            break
+        dropped.append(column)
+    for column in PartnerColumn:
+        table.setColumnHidden(column, column in dropped)
+    widths = {column: width for column, width in least.items() if column not in dropped}
+    extra = available - sum(widths.values())
+    growing = [column for column in _GIVING if column in widths and widths[column] < natural[column]]
+    while extra > 0 and growing:
+        weight = sum(_GIVING[column] for column in growing)
+        given = 0
+        for column in growing:
+            more = min(natural[column] - widths[column], max(1, extra * _GIVING[column] // weight), extra - given)
+            widths[column] += more
+            given += more
+        extra -= given
+        growing = [column for column in growing if widths[column] < natural[column]]
+    if extra > 0:
+        widths[PartnerColumn.SERVICE] += extra
+    for column, width in widths.items():
+        header.resizeSection(column, width)
 
 
 class ImportDialog(QDialog):
@@ -136,6 +209,31 @@ class ImportDialog(QDialog):
         layout.addWidget(self.buttons)
         self.url.setFocus()
 
+    def _grow(self) -> None:
+        """Tall enough for every word-wrapped line at the dialog's width, so the introduction and a
+        message (which may be several lines at double text size) are never cut: Qt does not grow a
+        window for wrapped text by itself. No taller than the screen."""
+        layout = self.layout()
+        layout.activate()
+        need = layout.totalMinimumSize().height()
+        if layout.hasHeightForWidth():
+            need = max(need, layout.totalHeightForWidth(self.width()))
+        screen = self.screen()
+        if screen is not None:
+            need = min(need, screen.availableGeometry().height())
+        self.setMinimumHeight(need)
+        if self.height() < need:
+            self.resize(self.width(), need)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._grow()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if event.oldSize().width() != event.size().width():
+            self._grow()
+
     def is_loading(self) -> bool:
         return self.running
 
@@ -186,6 +284,7 @@ class ImportDialog(QDialog):
         lines = [tr("Skipped {0}: {1}").format(s.id, s.problem) for s in summary.skipped]
         self.result.setPlainText("\n".join(lines) if lines else tr("No record was skipped."))
         self.result.show()
+        self._grow()
         self.close_button.setFocus()
 
     def _failed(self, error: DeskError) -> None:
@@ -195,6 +294,7 @@ class ImportDialog(QDialog):
         self.progress.setValue(0)
         self.step.setText("")
         self.message.show_error(error.message + (f"\n{error.advice}" if getattr(error, "advice", "") else ""))
+        self._grow()
         self.url.setFocus()
 
 
@@ -203,6 +303,8 @@ class PartnersTab(QWidget):
         super().__init__(parent)
         self.services, self.actor = services, actor
         self.loading = 0
+        self._sized = False
+        self._needs = None  # the columns' widths as measured (see _column_needs)
         self.dialog: QDialog | None = None
         tr = self.tr
         self.model = PartnersModel(self)
@@ -218,7 +320,8 @@ class PartnersTab(QWidget):
         self.include_gone.setAccessibleName(tr("Include services no longer listed"))
         self.include_gone.toggled.connect(lambda _on: self.reload())
         self.table = record_table(tr("Partner services"), self.proxy, PartnerColumn.SERVICE)
-        fit_columns(self.table, widest=220)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.table.viewport().installEventFilter(self)  # the columns follow the list's width
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._follow_selection())
         self.proxy.modelReset.connect(self._follow_selection)
         self.details = QLabel()
@@ -230,10 +333,15 @@ class PartnersTab(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.details)
         scroll.setMinimumWidth(300)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.details_scroll = scroll
+        # The list and the chosen service side by side; when the text is too large for both to fit
+        # (double text size on a narrow screen) the chosen service goes under the list instead.
+        self.splitter = splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.table)
         splitter.addWidget(scroll)
         splitter.setChildrenCollapsible(False)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 0)
         splitter.setSizes([760, 340])
 
         self.add_button = button(tr("&Add service…"), tr("Add a partner service"))
@@ -272,6 +380,46 @@ class PartnersTab(QWidget):
     def is_loading(self) -> bool:
         return self.loading > 0
 
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.Resize and watched is self.table.viewport():
+            fit_partner_columns(self.table, self._column_needs())
+        return super().eventFilter(watched, event)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._arrange()
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._needs = None
+            self._arrange()
+
+    def _column_needs(self):
+        """Measured once per load or font (measuring every row on each resize would drag)."""
+        if self._needs is None:
+            self._needs = _column_needs(self.table)
+        return self._needs
+
+    def _details_width(self) -> int:
+        return max(300, 22 * self.fontMetrics().horizontalAdvance("M"))
+
+    def _arrange(self) -> None:
+        """Side by side when the whole list fits beside the chosen service, else one above the other;
+        then the columns fit the list's width."""
+        splitter = self.splitter
+        details = self._details_width()
+        beside = table_needs(self.table, self._column_needs()) + details + splitter.handleWidth() <= splitter.width()
+        wanted = Qt.Orientation.Horizontal if beside else Qt.Orientation.Vertical
+        if splitter.orientation() != wanted or not self._sized:
+            splitter.setOrientation(wanted)
+            if beside:
+                splitter.setSizes([splitter.width() - details, details])
+            else:
+                splitter.setSizes([splitter.height() * 3 // 5, splitter.height() * 2 // 5])
+            self._sized = self.isVisible()  # after that the person's own dragging of the splitter stays
+        fit_partner_columns(self.table, self._column_needs())
+
     def shown(self) -> None:
         self.reload()
 
@@ -289,7 +437,8 @@ class PartnersTab(QWidget):
             self.loading -= 1
             records, measured = result
             self.model.set_services(records, measured)
-            fit_columns(self.table, widest=220)  # room for the referral columns beside the details
+            self._needs = None
+            self._arrange()
             taking = sum(1 for r in records if r.takes_referrals)
             self.status.setText(self.tr("{0} services, {1} taking referrals now.").format(len(records), taking))
             if keep is not None:
