@@ -236,8 +236,9 @@ def _run_with_services(args: argparse.Namespace, command: str, services) -> int:
 
 def _sync(services) -> int:
     """Exit 0 when the back office was reached (or there was nothing to do), 1 when it could not
-    be reached, refused the desk's token, or a partner's system had a problem; 2 when the back office is
-    not set up."""
+    be reached, refused the desk's token, or a partner's system had a problem; 2 when requests are
+    waiting for a back office that is not set up. A desk that uses no back office (nothing waits
+    for one) is judged on its partner referrals alone."""
     interactive = sys.stdout.isatty()
     summary = _drain(services.outbox.run_once(ignore_pause=True), interactive)
     from .core.security import Actor
@@ -250,7 +251,9 @@ def _sync(services) -> int:
     referrals = _drain(services.referral_sender.run_once(), interactive)
     print(referrals.text())
     if summary.health == "setup":
-        return 2 if not services.backoffice.config() else 1
+        if counts.waiting:
+            return 2 if not services.backoffice.config() else 1
+        return 1 if referrals.problems else 0
     if referrals.problems:
         return 1
     return 0 if summary.ok or summary.health == "reachable" else 1

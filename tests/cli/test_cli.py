@@ -170,6 +170,6 @@ def test_backoffice_commands_set_the_address_the_token_and_the_authority(cli, tm
 
 def test_sync_says_what_is_missing_before_anything_is_sent(cli):
     code, out, _ = cli("sync")
-    assert code == 2
+    assert code == 0  # nothing waits for the back office, so nothing failed
     assert "Nothing was sent: no back-office address is set (Admin → Back office)." in out
     assert "Back office: not set up. Waiting to send: 0. Needing attention: 0." in out

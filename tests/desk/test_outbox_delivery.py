@@ -655,6 +655,16 @@ def test_sync_exits_2_when_the_back_office_is_not_set_up(services, admin, sync):
     assert "Nothing was sent: no back-office address is set" in out and "Waiting to send: 1." in out
 
 
+def test_sync_without_a_back_office_exits_0_when_no_request_waits_for_one(services, admin, sync):
+    """A desk that only sends partner referrals is not failed for having no back office."""
+    code, out = sync()
+    assert code == 0, out
+    assert "Waiting to send: 0." in out and "Referrals sent to partners: 0" in out
+    submit_missed_bin(services, admin, requester(services, admin))
+    code, out = sync()
+    assert code == 2 and "Waiting to send: 1." in out
+
+
 def test_sync_exits_1_when_the_back_office_cannot_be_reached_or_refuses_the_token(
         services, admin, connected, sync):
     submit_missed_bin(services, admin, requester(services, admin))

@@ -108,6 +108,30 @@ def test_import_several_pages_and_report_each_bad_record(services, coordinator, 
     assert len(audit) == 1 and "8 added" in audit[0].summary and "skipped ghost" in audit[0].summary
 
 
+def test_numbers_that_are_not_finite_skip_only_their_record(services, coordinator, directory_server):
+    """Python's JSON reader accepts Infinity and NaN (json.dumps writes them): each is reported on
+    its own record and the rest of the directory is imported."""
+    directory_server.put(service("svc-good", "Komputery — Łukasz"))
+    directory_server.put(service("svc-inf-age", "دروس محمد", minimum_age=float("inf")))
+    directory_server.put(service("svc-nan-age", "પ્રિયા ફોન ક્લબ", maximum_age=float("nan")))
+    directory_server.put(service("svc-huge-age", "Huge", minimum_age=10 ** 400))
+    directory_server.put(service("svc-inf-cost", "Costly", cost_options=[{"id": "c", "amount": float("-inf")}]))
+    bad_place = service("svc-nan-place", "Nowhere")
+    bad_place["service_at_locations"][0]["location"]["latitude"] = float("nan")
+    directory_server.put(bad_place)
+
+    _steps, summary = run(services, coordinator, directory_server.url)
+
+    assert summary.added == 1 and count(services, PartnerService) == 1
+    problems = {s.id: s.problem for s in summary.skipped}
+    assert set(problems) == {"svc-inf-age", "svc-nan-age", "svc-huge-age", "svc-inf-cost", "svc-nan-place"}
+    assert problems["svc-inf-age"] == "its minimum age (inf) is not a number we can use"
+    assert problems["svc-nan-age"] == "its maximum age (nan) is not a number we can use"
+    assert problems["svc-huge-age"].startswith("its minimum age (") and "not a number we can use" in \
+        problems["svc-huge-age"]
+    assert "cost" in problems["svc-inf-cost"] and "place 1 latitude" in problems["svc-nan-place"]
+
+
 def test_the_first_standard_is_read_too(services, coordinator):
     server = OrukServer(shape="v1").start()
     try:

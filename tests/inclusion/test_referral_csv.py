@@ -209,3 +209,60 @@ def test_only_staff_who_refer_may_import_updates(services, updates, admin, world
             updates.preview(actor, data)
         with pytest.raises(PermissionDenied):
             updates.apply(actor, preview)
+
+
+@pytest.mark.parametrize("padding", [" ", "  ", "\u00a0", "\t "])
+def test_a_formula_behind_leading_spaces_is_refused_in_every_text_cell(services, referrals, updates, coordinator,
+                                                                      world, padding):
+    """The check is made on the text as it would be stored (stripped), for every cell."""
+    r1, r2, r6 = world["r1"].reference, world["r2"].reference, world["r6"].reference
+    evil = f'{padding}=HYPERLINK("http://evil.example","x")'
+    data = csv_bytes([["reference", "status", "reason", "note"],
+                      [r1, "declined", evil, ""],  # 2: the reason
+                      [r2, "accepted", "", evil],  # 3: the note
+                      [f"{padding}+{r6}", "accepted", "", ""],  # 4: the reference
+                      [r6, f"{padding}@accepted", "", ""]])  # 5: the status
+    preview = updates.preview(coordinator, data)
+    problems = {row.line: row.error for row in preview.rows}
+    assert "is a spreadsheet formula, not words" in problems[2] and problems[2].startswith("Reason")
+    assert "is a spreadsheet formula, not words" in problems[3] and problems[3].startswith("Note")
+    assert "is a spreadsheet formula, not a reference" in problems[4]
+    assert "is a spreadsheet formula, not a status" in problems[5]
+    assert preview.to_apply == 0
+    with pytest.raises(ValidationError, match="Nothing to apply"):
+        updates.apply(coordinator, preview)
+    for key in ("r1", "r2", "r6"):
+        stored = referrals.get(coordinator, world[key].id)
+        assert stored.status is S.SENT and "HYPERLINK" not in stored.status_reason
+
+
+def test_the_preview_reads_the_database_a_fixed_number_of_times(services, referrals, updates, coordinator,
+                                                                     admin, world):
+    """Batch-loaded: the number of queries does not grow with the rows in the file."""
+    from sqlalchemy import event
+
+    def statements(action) -> tuple[object, int]:
+        count = [0]
+
+        def counted(*_args):
+            count[0] += 1
+        event.listen(services.db.engine, "before_cursor_execute", counted)
+        try:
+            return action(), count[0]
+        finally:
+            event.remove(services.db.engine, "before_cursor_execute", counted)
+
+    org = world["org"]
+    people = [register(services, admin, given, "Łukaszewicz")
+              for given in ("Ana", "Bea", "Cai", "Dev", "Eli", "محمد", "પ્રિયા", "Łukasz")]
+    extra = []
+    for person in people:
+        agree_to_share(services, coordinator, person, ORG)
+        draft = referrals.draft(coordinator, person, world["r1"].service_id, need_areas=["transacting"])
+        extra.append(referrals.send(coordinator, draft.id, draft.version).referral.reference)
+    small = csv_bytes([["reference", "status"], [world["r1"].reference, "accepted"]])
+    large = csv_bytes([["reference", "status"], [world["r1"].reference, "accepted"],
+                       *[[ref, "accepted"] for ref in extra]])
+    _preview, few = statements(lambda: updates.preview(coordinator, small, organisation_id=org))
+    preview, many = statements(lambda: updates.preview(coordinator, large, organisation_id=org))
+    assert preview.to_apply == 9 and many == few

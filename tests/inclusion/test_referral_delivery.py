@@ -749,7 +749,13 @@ def test_a_partner_gets_the_same_details_by_email_phone_slip_and_api(
         assert body["resident"] == {"name": "પ્રિયા પટેલ"}
         assert "They have not agreed to share their contact details" in email
     shared = [a.summary for a in audits(services, "referral.shared")]
-    assert len(shared) == 4 and len({s.split(" by ")[0].split(": ", 1)[1] for s in shared}) == 1
+    assert len(shared) == 3 and len({s.split(" by ")[0].split(": ", 1)[1] for s in shared}) == 1
+    # By API, sending only queues it; what went is audited when it was delivered.
+    [queued_audit] = [a.summary for a in audits(services, "referral.queued")]
+    assert queued_audit.startswith(f"{queued.referral.reference}: queued for Good Things Café's system")
+    assert "shared with" not in queued_audit
+    [delivered] = [a.summary for a in audits(services, "referral.delivered")]
+    assert delivered.startswith(f"{queued.referral.reference}: delivered to Good Things Café's system")
 
 
 # ---- leaving the outbox ---------------------------------------------------------------------------------
@@ -769,7 +775,7 @@ def test_withdrawing_or_rerouting_a_waiting_referral_takes_it_out_of_the_outbox(
     record = referrals.get(coordinator, queued)
     withdrawn = referrals.withdraw(coordinator, queued, reason="Moved away", expected_version=record.version)
     assert (withdrawn.status, withdrawn.delivery_state) == (ReferralStatus.WITHDRAWN, DeliveryState.CANCELLED)
-    assert DeliveryState.CANCELLED.label == "Not sent: withdrawn"
+    assert DeliveryState.CANCELLED.label == "Not sent through their system"
     record = referrals.get(coordinator, refused)
     new = referrals.reroute(coordinator, refused, other_service, reason="Partner full",
                             expected_version=record.version)
@@ -807,6 +813,49 @@ def test_a_partner_declining_by_spreadsheet_before_the_api_took_it_takes_it_out_
     assert (row.status, row.delivery_state) == ("declined", "cancelled")
     _, summary = drain(sender(services, clock).run_once())
     assert summary.attempted == 0 and partner.hits == []
+
+
+def test_a_waiting_referral_staff_mark_accepted_leaves_the_outbox_instead_of_waiting_for_ever(
+        services, coordinator, partner, connected, clock):
+    """The sender only takes referrals still "sent": any step out of "sent" while one waits (queued,
+    or refused by the partner's system) takes it out, so the screen never says "waiting to send"
+    about one that never will."""
+    referrals = desk_referrals(services, clock)
+    resident = add_resident(services, coordinator, "Łukasz", "Kowalski")
+    queued, refused = (queue_referral(services, coordinator, resident, connected) for _ in range(2))
+    with services.db.unit_of_work() as session:
+        session.execute(update(Referral).where(Referral.id == refused).values(
+            delivery_state=DeliveryState.REFUSED.value, last_error="Refused by Good Things Café's system: full"))
+    for referral_id in (queued, refused):
+        record = referrals.get(coordinator, referral_id)
+        accepted = referrals.record_update(coordinator, referral_id, ReferralStatus.ACCEPTED, source="call",
+                                           expected_version=record.version, note="They rang: they have it")
+        assert (accepted.status, accepted.delivery_state) == (ReferralStatus.ACCEPTED, DeliveryState.CANCELLED)
+    cancelled = audits(services, "referral.delivery_cancelled")
+    assert [a.record_id for a in cancelled] == [str(queued), str(refused)]
+    assert "accepted while waiting to send" in cancelled[0].summary
+    assert not any(f.refused_by_system for f in referrals.follow_ups(coordinator))
+    _, summary = drain(sender(services, clock).run_once())
+    assert summary.attempted == 0 and not any(h.method == "POST" for h in partner.hits)
+
+
+def test_a_partners_update_dated_before_the_last_step_is_recorded_at_that_step_with_a_note(
+        services, coordinator, partner, connected, clock):
+    """Refusing it would lose the partner's news for good (the feed's cursor moves on): it is put
+    at the moment of the referral's latest step, and the date the partner gave is noted."""
+    [one] = delivered(services, coordinator, clock, connected, 1)
+    sent_at = as_utc(referral(services, one.id).sent_at)
+    clock.advance(days=3)
+    partner.accept(one.reference, at=sent_at - timedelta(days=2))  # the partner's date is before we sent it
+    _, summary = drain(sender(services, clock).run_once())
+    assert (summary.updates_applied, summary.updates_not_applied) == (1, 0)
+    row = referral(services, one.id)
+    assert row.status == "accepted" and as_utc(row.accepted_at) == sent_at
+    last = events(services, one.id)[-1]
+    assert as_utc(last.happened_at) == sent_at and last.recorded_at > last.happened_at
+    assert "gave 21 November 2026 as the date, before the referral was sent on 23 November 2026" in last.note
+    happened = [as_utc(e.happened_at) for e in events(services, one.id)]
+    assert happened == sorted(happened)
 
 
 def _send_in_background(services, clock, partner):

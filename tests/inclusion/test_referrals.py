@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -249,7 +249,8 @@ def test_record_update_checks_the_source_the_date_and_the_version(services, refe
         referrals.record_update(coordinator, referral.id, S.ACCEPTED, expected_version=referral.version,
                                 happened_at=clock.now() + timedelta(hours=1))
     assert refused.value.field == "happened_at"
-    with pytest.raises(ValidationError, match="before the referral was made"):
+    with pytest.raises(ValidationError, match=r"20 November 2026, is before the referral's latest step \(sent on "
+                                              r"23 November 2026\)\. Choose 23 November 2026 or a later day"):
         referrals.record_update(coordinator, referral.id, S.ACCEPTED, expected_version=referral.version,
                                 happened_at=clock.now() - timedelta(days=3))
     with pytest.raises(ConflictError, match="changed by"):
@@ -491,6 +492,56 @@ def test_the_timeline_shows_each_referral_and_each_step(services, referrals, coo
     ]
     assert {(i.reference, i.open_id) for i in items} == {(first.reference, first.id)}
     assert items[0].when == clock.now()
+
+
+def test_a_step_on_the_day_it_was_sent_is_kept_in_order_and_an_earlier_day_is_refused(
+        services, referrals, coordinator, resident_id, partner, clock):
+    clock.advance(hours=5)  # made and sent at 15:00 on 23 November
+    referral = sent(services, referrals, coordinator, resident_id, partner)
+    clock.advance(days=1)
+    # What the step dialog sends for "yesterday": noon London, before the 15:00 it was sent.
+    yesterday_noon = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
+    accepted = referrals.record_update(coordinator, referral.id, S.ACCEPTED, expected_version=referral.version,
+                                       happened_at=yesterday_noon)
+    assert accepted.accepted_at == accepted.sent_at == referral.sent_at  # that day, just after it was sent
+    assert [e.happened_at for e in accepted.events] == sorted(e.happened_at for e in accepted.events)
+    # A later step dated before the acceptance, even after it was sent, is refused and says which day.
+    with pytest.raises(ValidationError, match="before the referral's latest step") as refused:
+        referrals.record_update(coordinator, accepted.id, S.ATTENDED_FIRST_SESSION,
+                                expected_version=accepted.version, happened_at=yesterday_noon - timedelta(days=1))
+    assert refused.value.field == "happened_at" and "Choose 23 November 2026 or a later day" in refused.value.message
+    assert referrals.get(coordinator, accepted.id).status is S.ACCEPTED
+
+
+def test_accepted_before_it_was_sent_is_refused(services, referrals, coordinator, resident_id, partner, clock):
+    agree_to_share(services, coordinator, resident_id, ORG)
+    draft = made(referrals, coordinator, resident_id, partner)
+    clock.advance(days=3)
+    referral = referrals.send(coordinator, draft.id, draft.version).referral
+    clock.advance(days=1)
+    with pytest.raises(ValidationError, match="sent on 26 November 2026"):
+        referrals.record_update(coordinator, referral.id, S.ACCEPTED, expected_version=referral.version,
+                                happened_at=draft.created_at + timedelta(hours=1))
+
+
+def test_desk_staff_and_advocates_see_only_the_organisation_and_status_on_the_timeline(
+        services, referrals, coordinator, resident_id, desk, advocate):
+    org = "محمد's Digital Café"
+    service_id = add_partner(services, org, service_name="Mental health digital group")
+    agree_to_share(services, coordinator, resident_id, org)
+    draft = made(referrals, coordinator, resident_id, service_id, need_text="Needs help after leaving hospital")
+    first = referrals.send(coordinator, draft.id, draft.version).referral
+    referrals.record_update(coordinator, first.id, S.DECLINED, expected_version=first.version,
+                            reason="Mental health crisis - refer to CMHT instead", note="Spoke to પ્રિયા")
+    for actor in (desk, advocate):
+        items = [i for i in services.timeline.for_resident(actor, resident_id) if i.open_kind == "referral"]
+        assert [(i.title, i.detail, i.reference) for i in items] == [
+            (f"Referral to {org}: declined", "", first.reference)]
+        text = " ".join(i.title + " " + i.detail for i in services.timeline.for_resident(actor, resident_id))
+        for secret in ("Mental health", "CMHT", "hospital", "પ્રિયા"):
+            assert secret not in text
+    everything = " ".join(i.detail for i in services.timeline.for_resident(coordinator, resident_id))
+    assert "CMHT" in everything and "પ્રિયા" in everything
 
 
 def test_a_merge_moves_referrals_to_the_survivor(services, referrals, coordinator, resident_id, partner, admin):

@@ -208,3 +208,41 @@ def test_the_page_offers_the_tabs_only_to_staff_who_may_refer(qtbot, qapp, servi
     for push in (big.partners.add_button, big.partners.import_button, big.referrals.csv_button,
                  *detail.step_buttons.values(), detail.call_button, detail.reroute_button, detail.withdraw_button):
         assert push.fontMetrics().horizontalAdvance(push.text().replace("&", "")) <= push.width()
+
+
+def test_editing_a_hand_added_service_keeps_what_the_form_does_not_show(qtbot, services, coordinator):
+    """Coordinates, a place's directory id, weekly days and hours, further places and times, and the
+    fields the form has no box for survive an edit of one word; a changed postcode drops the old
+    map position (it would be wrong)."""
+    from assisted_desk.inclusion.directory import LocationInput, OrganisationInput, ScheduleInput, ServiceInput
+
+    org = services.partners.add_organisation(coordinator, OrganisationInput("محمد's Digital Buddies"))
+    record = services.partners.add_service(coordinator, org.id, ServiceInput(
+        "Drop-in for Łukasz", skill_areas=("transacting",), referral_email="r@example.org",
+        url="https://buddies.example.org", email="hello@buddies.example.org", phone="020 7946 0999",
+        eligibility_note="Tower Hamlets residents", accessibility=("wheelchair",),
+        locations=(LocationInput("Library", "1 High St", "E1 6AN", 51.5, -0.07, ("wheelchair", "hearing_loop")),
+                   LocationInput("પ્રિયા's Hub", "2 Low St", "E2 7AA", 51.53, -0.06)),
+        schedules=(ScheduleInput("MO,WE", "10:00", "12:00", "term time"), ScheduleInput("SA", "09:00", "11:00"))))
+    editor = ServiceEditor(services, coordinator, record, ())
+    qtbot.addWidget(editor)
+    assert "1 more places and 1 more times are kept as they are" in editor.intro.text()
+    assert editor.when.text() == "term time"
+    editor.description.setPlainText("Only the description changed")
+    saved = editor.save()
+    assert saved.description == "Only the description changed"
+    assert saved.locations == record.locations and saved.schedules == record.schedules
+    for name in ("url", "email", "phone", "eligibility_note", "accessibility", "skill_areas", "referral_email"):
+        assert getattr(saved, name) == getattr(record, name), name
+
+    editor = ServiceEditor(services, coordinator, saved, ())
+    qtbot.addWidget(editor)
+    editor.postcode.setText("E1 7HT")
+    editor.when.setText("")
+    moved = editor.save()
+    first = moved.locations[0]
+    assert (first.postcode, first.latitude, first.longitude) == ("E1 7HT", None, None)
+    assert {a.value for a in first.accessibility} == {"wheelchair", "hearing_loop"}  # its own, ticks unchanged
+    assert moved.locations[1] == record.locations[1]
+    assert [(s.byday, s.opens_at, s.closes_at, s.description) for s in moved.schedules] == [
+        ("MO,WE", "10:00", "12:00", ""), ("SA", "09:00", "11:00", "")]

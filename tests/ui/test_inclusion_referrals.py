@@ -12,8 +12,10 @@ from PySide6.QtWidgets import QApplication
 from assisted_desk.core.security import Role
 from assisted_desk.desk.consent import ConsentInput
 from assisted_desk.desk.vocab import ConsentPurpose
+from assisted_desk.inclusion.referral_content import default_need_text
 from assisted_desk.inclusion.referral_vocab import ReferralStatus, UpdateSource
 from assisted_desk.inclusion.skills_vocab import Answer, Barrier, Evidence, Goal
+from assisted_desk.ui.inclusion.csv_updates import SEVERAL
 from assisted_desk.ui.inclusion.referral_detail import RerouteDialog, StepDialog
 from assisted_desk.ui.inclusion.referral_models import (CsvPreviewModel, FollowUpsModel, ReferralHistoryModel,
                                                         ReferralsModel, ServiceChoiceModel, SuggestionColumn,
@@ -193,6 +195,39 @@ def test_suggest_make_refused_for_consent_record_it_then_send(qtbot, services, c
     assert tab.panel.model.referral(0).status is ReferralStatus.SENT
 
 
+def test_the_default_need_is_what_the_chosen_service_covers_never_the_residents_health(
+        qtbot, services, coordinator, directory):
+    """The resident's accessibility needs (health data) steer the ranking but never go into the
+    need text the partner reads; the referral's need areas are what the chosen service covers."""
+    resident_id = register(services, coordinator, "Łukasz", "Nowak", postcode="E1 6AN",
+                           accessibility_needs="uses a wheelchair; BSL interpreter").id
+    assess(services, coordinator, resident_id)
+    tab = tab_for(qtbot, services, coordinator)
+    open_resident(qtbot, tab, resident_id)
+    tab.panel.suggest_button.click()
+    loaded(qtbot, tab)
+    view = tab.making
+    assert "wheelchair" in view.needs.text().lower()  # staff see what the ranking looked for
+    names = [view.model.suggestion(row).service_name for row in range(view.model.rowCount())]
+    for name in ("Online basics", "Device library"):
+        source_row = names.index(name)
+        view.table.selectRow(view.proxy.mapFromSource(view.model.index(source_row, 0)).row())
+        chosen = view.chosen()
+        assert chosen.service_name == name and chosen.covered_needs
+        assert view.need.toPlainText() == default_need_text(chosen.covered_needs)
+        text = view.need.toPlainText().lower()
+        assert "wheelchair" not in text and "bsl" not in text and "sign" not in text
+    view.need.setPlainText("Her own words, kept")
+    view.table.selectRow(view.proxy.mapFromSource(view.model.index(names.index("Online basics"), 0)).row())
+    assert view.need.toPlainText() == "Her own words, kept"  # staff's words survive a change of row
+    view.need.setPlainText(default_need_text(view.chosen().covered_needs))
+    covered = view.chosen().covered_needs
+    view.make_button.click()
+    assert tab.stack.currentWidget() is tab.detail
+    referral = tab.detail.referral
+    assert referral.need_areas == covered and "wheelchair" not in referral.need_text.lower()
+
+
 def test_stated_needs_without_an_assessment_and_a_phone_partner(qtbot, services, coordinator, directory, artifacts):
     """No completed assessment: the screen asks what they need; a phone partner gives a number and
     what to say."""
@@ -248,6 +283,50 @@ def test_each_method_says_what_to_do_next(qtbot, services, coordinator, resident
         for line in (f"For: {ARABIC} Al-Amin", "To: Łódź Learning — Tablet class", "Where: Library, E1 7HT",
                      "When: Tuesdays 10:00–12:00", "Help with: Video calls with family"):
             assert line in slip.splitlines()
+
+
+def test_partner_text_is_plain_and_send_works_again_after_a_conflict(qtbot, services, coordinator, resident, clock):
+    """A directory name is never read as HTML; after another desk changed the draft, Send reads it
+    again instead of failing for ever. A step's date cannot be set before the referral's latest step."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLabel
+    from sqlalchemy import update as sql_update
+
+    from assisted_desk.inclusion.referral_models import Referral
+
+    name = '<img src="http://evil.example/x.png"><b>Łódź</b> & Co'
+    with services.db.unit_of_work() as session:
+        add_points(session)
+        organisation = add_organisation(session, name)
+        service_id = add_service(session, organisation, "<i>Tablets</i>", skill_areas=["transacting"],
+                                 referral_method="email", referral_email="r@lodz.example").id
+    share_with(services, coordinator, resident, name)
+    draft = services.referrals.draft(coordinator, resident, service_id, need_text="Video calls")
+    tab = tab_for(qtbot, services, coordinator)
+    tab.open_referral(draft.id)
+    detail = tab.detail
+    assert name in detail.title.text() and name in detail.send_panel.intro.text()
+    rich = [label for label in detail.findChildren(QLabel)
+            if label.textFormat() != Qt.TextFormat.PlainText and not label.openExternalLinks()]
+    assert rich == []
+    with services.db.unit_of_work() as session:  # another desk saves the draft meanwhile
+        session.execute(sql_update(Referral).where(Referral.id == draft.id).values(version=Referral.version + 1))
+    panel = detail.send_panel
+    panel.send_button.click()
+    assert "changed" in panel.message.text() and detail.referral.status is ReferralStatus.DRAFT
+    assert detail.referral.version == draft.version + 1
+    clock.advance(hours=5)  # sent at 15:00: after the noon a past day's step is given
+    panel.send_button.click()
+    assert detail.referral.status is ReferralStatus.SENT
+
+    clock.advance(days=2)
+    dialog = StepDialog(services, coordinator, detail.referral, ReferralStatus.ACCEPTED)
+    qtbot.addWidget(dialog)
+    sent_day = detail.referral.sent_at.date()
+    assert dialog.when.minimumDate().toPython() == sent_day
+    dialog.when.setDate(dialog.when.minimumDate())  # the day it was sent, before the moment it was sent
+    saved = dialog.save()
+    assert saved.status is ReferralStatus.ACCEPTED and saved.accepted_at == saved.sent_at
 
 
 # ---- following a referral -----------------------------------------------------------------------
@@ -339,14 +418,64 @@ def test_follow_ups_and_a_partner_csv_with_a_bad_row(qtbot, services, coordinato
     assert unnamed_widgets(dialog) == []
     dialog.load_file(sheet)
     loaded(qtbot, dialog)
+    assert dialog.model.rowCount() == 0 and not dialog.apply_button.isEnabled()
+    assert "Choose the partner the file is from" in dialog.message.text()
+    dialog.choose_partner(services.referrals.get(coordinator, referral_id).organisation_id)
+    loaded(qtbot, dialog)
     assert dialog.model.rowCount() == 2
     problems = [dialog.model.index(row, 4).data() for row in range(2)]
     assert problems[0] == "" and problems[1]  # the unknown reference is refused, with why
     assert "2 rows: 1 will change a referral, 1 have a problem" in dialog.summary.text()
     save_png(dialog, artifacts, "referrals-csv-preview.png")
     dialog.apply_button.click()
+    loaded(qtbot, dialog)
     assert "1 updates applied to 1 referrals" in dialog.message.text()
     assert services.referrals.get(coordinator, referral_id).status is ReferralStatus.ACCEPTED
+    assert not dialog.apply_button.isEnabled()
+
+
+def test_the_csv_preview_is_thrown_away_when_the_partner_or_the_file_changes(qtbot, services, coordinator,
+                                                                             directory, resident, tmp_path):
+    """Apply only ever applies the preview on the screen: for the partner chosen and the file chosen."""
+    hub = sent_referral(services, coordinator, resident, directory["Online basics"], "Good Things Hub")
+    tower = sent_referral(services, coordinator, resident, directory["Device library"], "Tower Digital")
+    hub_ref, tower_ref = (services.referrals.get(coordinator, r).reference for r in (hub, tower))
+    hub_org, tower_org = (services.referrals.get(coordinator, r).organisation_id for r in (hub, tower))
+    sheet = tmp_path / "from-hub.csv"
+    sheet.write_text(f"Reference,Status\n{hub_ref},accepted\n{tower_ref},accepted\n", encoding="utf-8")
+    tab = tab_for(qtbot, services, coordinator)
+    tab.csv_button.click()
+    dialog = tab.dialog
+    assert dialog.partner.currentData() is None  # no partner is assumed
+    dialog.choose_partner(hub_org)
+    dialog.load_file(sheet)
+    loaded(qtbot, dialog)
+    assert [dialog.preview.rows[n].ok for n in range(2)] == [True, False]  # Tower's row refused
+    assert "Only Good Things Hub's referrals can change" in dialog.summary.text()
+    assert dialog.apply_button.isEnabled()
+
+    dialog.choose_partner(tower_org)  # the old preview must not be applied under the new choice
+    assert dialog.preview is None and not dialog.apply_button.isEnabled() and dialog.model.rowCount() == 0
+    dialog.apply()  # nothing happens without a preview
+    loaded(qtbot, dialog)
+    assert dialog.preview.organisation_id == tower_org
+    assert [row.ok for row in dialog.preview.rows] == [False, True]
+
+    dialog.choose_partner(SEVERAL)
+    assert dialog.warning.isVisible() and not dialog.apply_button.isEnabled()
+    loaded(qtbot, dialog)
+    assert dialog.preview.organisation_id is None and dialog.preview.to_apply == 2
+
+    other = tmp_path / "other.csv"
+    other.write_text(f"Reference,Status,Reason\n{hub_ref},declined,Full until March\n", encoding="utf-8")
+    dialog.load_file(other)
+    assert dialog.preview is None and not dialog.apply_button.isEnabled()
+    loaded(qtbot, dialog)
+    assert len(dialog.preview.rows) == 1
+    dialog.apply_button.click()
+    loaded(qtbot, dialog)
+    assert services.referrals.get(coordinator, hub).status is ReferralStatus.DECLINED
+    assert services.referrals.get(coordinator, tower).status is ReferralStatus.SENT
 
 
 # ---- tables and names -------------------------------------------------------------------------

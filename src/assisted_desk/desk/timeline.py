@@ -71,6 +71,7 @@ class TimelineContext:
     session: Session
     clock: Clock
     resident_id: int
+    actor: Actor | None = None  # who is looking: a source may show less to staff without its permission
 
 
 TimelineSource = Callable[[TimelineContext], Iterable[TimelineItem]]
@@ -99,7 +100,7 @@ class TimelineService:
         sources = self._sources if self._sources is not None else timeline_sources()
         with self.db.unit_of_work() as session:
             open_resident(session, resident_id)
-            context = TimelineContext(session, self.clock, resident_id)
+            context = TimelineContext(session, self.clock, resident_id, actor)
             items = [item for source in sources.values() for item in source(context)]
         # Newest first; among equal times, the later-created record (higher id) first, and of one
         # record's lines the later one (a withdrawal after its consent).

@@ -19,6 +19,7 @@ wrong; the values themselves are checked by directory.clean_service, as for a ha
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from collections.abc import Mapping
@@ -134,7 +135,13 @@ def _number(value, what: str) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise RecordProblem(f"its {what} is not a number")
-    return float(value)
+    try:
+        number = float(value)
+    except (OverflowError, ValueError):  # an integer too large for a float
+        raise RecordProblem(f"its {what} ({str(value)[:20]}) is not a number we can use") from None
+    if not math.isfinite(number):  # Python's JSON reader accepts Infinity and NaN
+        raise RecordProblem(f"its {what} ({value}) is not a number we can use")
+    return number
 
 
 def _age(value, what: str) -> int | None:
@@ -243,7 +250,15 @@ def _cost(record: Mapping) -> tuple[bool, str]:
 
 
 def read_service(record) -> DirectoryService:
-    """Our fields from one full service record (ORUK 3 or version 1)."""
+    """Our fields from one full service record (ORUK 3 or version 1). Anything in it that cannot
+    be read is a RecordProblem, so that one record is reported and skipped, never the whole import."""
+    try:
+        return _read_service(record)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise RecordProblem(f"it has a value that cannot be read ({str(exc)[:80]})") from None
+
+
+def _read_service(record) -> DirectoryService:
     external_id = record_id(record)
     organisation = record.get("organization")
     if not isinstance(organisation, Mapping):

@@ -22,7 +22,7 @@ from .referral_vocab import ReferralMethod, ServiceOffer
 
 __all__ = [
     "EmailDraft", "PhoneCall", "SharedDetails", "SlipContent", "check_method_address", "details_to_share",
-    "need_label", "partner_address", "sending_content",
+    "default_need_text", "need_label", "partner_address", "sending_content",
 ]
 
 _WAYS = {ContactMethod.PHONE.value: "phone", ContactMethod.SMS.value: "text message",
@@ -112,6 +112,14 @@ def need_label(code: str) -> str:
         return ServiceOffer(code).label
     except ValueError:
         return code
+
+
+def default_need_text(need_codes: "tuple[str, ...] | list[str]") -> str:
+    """The need in words a new referral starts with, made only from the skill areas and offers the
+    chosen service covers (`Suggestion.covered_needs`): never from the resident's record, whose
+    accessibility needs, language or age are theirs to share, not the default's."""
+    labels = [need_label(code) for code in dict.fromkeys(need_codes)]
+    return f"Would like help with: {'; '.join(labels)}." if labels else ""
 
 
 def details_to_share(session: Session, clock: Clock, referral: Referral, *, site_name: str = "",

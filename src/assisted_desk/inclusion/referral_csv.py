@@ -16,7 +16,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 
 from sqlalchemy import select
@@ -214,9 +214,15 @@ def _date(text: str) -> date | None:
         return None
 
 
+def _is_formula(text: str) -> bool:
+    """Whether a cell would run as a formula; tested on the text as it would be stored (stripped),
+    so a leading space cannot carry "=HYPERLINK(...)" past the check."""
+    return bool(_FORMULA.match(unicodedata.normalize("NFC", text.strip())))
+
+
 def _text(value: str, label: str, limit: int, problems: list[str]) -> str:
     text = unicodedata.normalize("NFC", value.strip())
-    if _FORMULA.match(value):
+    if _is_formula(text):
         problems.append(f"{label} \"{text[:40]}\" is a spreadsheet formula, not words; write the words instead.")
         return ""
     if len(text) > limit:
@@ -257,9 +263,10 @@ class PartnerUpdatesImport:
             organisation = session.get(PartnerOrganisation, organisation_id) if organisation_id is not None else None
             if organisation_id is not None and organisation is None:
                 raise NotFound("That partner organisation is not in the directory.")
+            known = self._load(session, [_cell(cells, columns, "reference") for _line, cells in body])
             state: dict[int, tuple[ReferralStatus, datetime]] = {}  # where each referral will be, row by row
             seen: dict[tuple[int, ReferralStatus], int] = {}
-            previews = [self._row(session, line, cells, columns, organisation, state, seen, now, today)
+            previews = [self._row(known, line, cells, columns, organisation, state, seen, now, today)
                         for line, cells in body]
         return CsvPreview(tuple(previews), organisation.id if organisation else None,
                           organisation.name if organisation else "")
@@ -277,7 +284,8 @@ class PartnerUpdatesImport:
         versions = {row.referral_id: row.expected_version for row in reversed(rows)}
         versions.update(expected_versions or {})
         with self.db.unit_of_work() as session:
-            referrals = {rid: session.get(Referral, rid) for rid in versions}
+            found = {r.id: r for r in session.scalars(select(Referral).where(Referral.id.in_(list(versions))))}
+            referrals = {rid: found.get(rid) for rid in versions}
             for rid, referral in referrals.items():
                 if referral is None:
                     raise NotFound("A referral in this file no longer exists. Preview the file again.")
@@ -299,12 +307,45 @@ class PartnerUpdatesImport:
 
     # ---- one row ------------------------------------------------------------------------------------
 
-    def _row(self, session: Session, line: int, cells: list[str], columns: dict[str, int],
+    @staticmethod
+    def _load(session: Session, reference_cells: list[str]) -> "_Known":
+        """Everything the rows refer to, in a handful of queries whatever the file's length."""
+        wanted = {ref for ref in (parse_reference(text.strip()) for text in reference_cells if text.strip())
+                  if ref is not None and ref.startswith(REFERRAL_PREFIX + "-")}
+        known = _Known()
+        for chunk in _chunks(sorted(wanted)):
+            known.referrals.update((r.reference, r) for r in session.scalars(
+                select(Referral).where(Referral.reference.in_(chunk))))
+        rows = list(known.referrals.values())
+        if not rows:
+            return known
+        ids = [r.id for r in rows]
+        for chunk in _chunks(sorted({r.service_id for r in rows})):
+            known.services.update((x.id, x) for x in session.scalars(
+                select(PartnerService).where(PartnerService.id.in_(chunk))))
+        for chunk in _chunks(sorted({x.organisation_id for x in known.services.values()})):
+            known.organisations.update((o.id, o) for o in session.scalars(
+                select(PartnerOrganisation).where(PartnerOrganisation.id.in_(chunk))))
+        for chunk in _chunks(sorted({r.resident_id for r in rows})):
+            known.residents.update((p.id, full_name(p)) for p in session.scalars(
+                select(Resident).where(Resident.id.in_(chunk))))
+        events: dict[int, list[tuple[str, datetime]]] = {}
+        for chunk in _chunks(ids):
+            for rid, status, at in session.execute(select(ReferralEvent.referral_id, ReferralEvent.to_status,
+                                                          ReferralEvent.happened_at)
+                                                   .where(ReferralEvent.referral_id.in_(chunk))):
+                events.setdefault(rid, []).append((status, at))
+        for row in rows:
+            mine = events.get(row.id, [])
+            last = max((as_utc(at) for _status, at in mine), default=as_utc(row.created_at))
+            known.where[row.id] = (ReferralStatus(row.status), last, {ReferralStatus(st) for st, _at in mine})
+        return known
+
+    def _row(self, known: "_Known", line: int, cells: list[str], columns: dict[str, int],
              organisation: PartnerOrganisation | None, state: dict, seen: dict, now: datetime,
              today: date) -> CsvRowPreview:
         def cell(name: str) -> str:
-            index = columns.get(name)
-            return cells[index] if index is not None and index < len(cells) else ""
+            return _cell(cells, columns, name)
 
         problems: list[str] = []
         reference_text, status_text, date_text = cell("reference").strip(), cell("status").strip(), cell("date").strip()
@@ -314,7 +355,7 @@ class PartnerUpdatesImport:
         referral = None
         if not reference_text:
             problems.append("The reference is missing.")
-        elif _FORMULA.match(cell("reference")):
+        elif _is_formula(reference_text):
             problems.append(f"The reference \"{reference_text[:40]}\" is a spreadsheet formula, not a reference.")
         else:
             reference = parse_reference(reference_text)
@@ -322,13 +363,13 @@ class PartnerUpdatesImport:
                 problems.append(f"\"{reference_text[:40]}\" is not one of our referral references (they look like "
                                 f"{REFERRAL_PREFIX}-7K3P-9Q).")
             else:
-                referral = session.scalar(select(Referral).where(Referral.reference == reference))
+                referral = known.referrals.get(reference)
                 if referral is None:
                     problems.append(f"No referral has the reference {reference}.")
         if referral is not None:
-            service = session.get(PartnerService, referral.service_id)
-            owner = session.get(PartnerOrganisation, service.organisation_id)
-            names = (full_name(session.get(Resident, referral.resident_id)), service.name, owner.name)
+            service = known.services[referral.service_id]
+            owner = known.organisations[service.organisation_id]
+            names = (known.residents.get(referral.resident_id, ""), service.name, owner.name)
             if organisation is not None and owner.id != organisation.id:
                 problems.append(f"{referral.reference} was made to {owner.name}, not {organisation.name}.")
                 referral = None
@@ -336,7 +377,7 @@ class PartnerUpdatesImport:
         target = None
         if not status_text:
             problems.append("The status is missing.")
-        elif _FORMULA.match(cell("status")):
+        elif _is_formula(status_text):
             problems.append(f"The status \"{status_text[:40]}\" is a spreadsheet formula, not a status.")
         else:
             target = _status(status_text)
@@ -358,7 +399,7 @@ class PartnerUpdatesImport:
         if referral is not None:
             version = referral.version
             if referral.id not in state:
-                state[referral.id] = self._where_it_is(session, referral)
+                state[referral.id] = known.where[referral.id]
             from_status, last, reached = state[referral.id]
             if target is not None:
                 key = (referral.id, target)
@@ -384,13 +425,28 @@ class PartnerUpdatesImport:
                              referral.id if referral is not None else None, *names, from_status, target, happened,
                              version, tuple(problems), unchanged and not problems)
 
-    @staticmethod
-    def _where_it_is(session: Session, referral: Referral) -> tuple[ReferralStatus, datetime, set[ReferralStatus]]:
-        """Its status, when its latest news happened, and every status it has reached."""
-        events = session.execute(select(ReferralEvent.to_status, ReferralEvent.happened_at)
-                                 .where(ReferralEvent.referral_id == referral.id)).all()
-        last = max((as_utc(at) for _status, at in events), default=as_utc(referral.created_at))
-        return ReferralStatus(referral.status), last, {ReferralStatus(status) for status, _at in events}
+
+@dataclass
+class _Known:
+    """What a file's references point at, loaded once for the preview."""
+
+    referrals: dict[str, Referral] = field(default_factory=dict)  # by reference
+    services: dict[int, PartnerService] = field(default_factory=dict)
+    organisations: dict[int, PartnerOrganisation] = field(default_factory=dict)
+    residents: dict[int, str] = field(default_factory=dict)  # full names
+    where: dict[int, tuple[ReferralStatus, datetime, set[ReferralStatus]]] = field(default_factory=dict)
+
+
+_CHUNK = 500  # ids in one IN (...): well inside SQLite's and PostgreSQL's limits
+
+
+def _chunks(values: list) -> list[list]:
+    return [values[i:i + _CHUNK] for i in range(0, len(values), _CHUNK)]
+
+
+def _cell(cells: list[str], columns: dict[str, int], name: str) -> str:
+    index = columns.get(name)
+    return cells[index] if index is not None and index < len(cells) else ""
 
 
 __all__ = ["CsvApplied", "CsvPreview", "CsvRowPreview", "PartnerUpdatesImport", "STATUS_WORDS"]

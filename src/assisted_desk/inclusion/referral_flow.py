@@ -7,15 +7,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..core.audit import record_audit
-from ..core.clock import Clock
+from ..core.clock import LONDON, Clock, as_utc
 from ..core.errors import ValidationError
 from ..core.security import Actor
 from ..core.validation import clean_text
 from .referral_models import Referral, ReferralEvent
 from .referral_vocab import ALLOWED, ReferralStatus, UpdateSource
+
+
+def _long_date(value: datetime) -> str:
+    day = as_utc(value).astimezone(LONDON).date()
+    return f"{day.day} {day:%B %Y}"
 
 MAX_REASON = 500
 MAX_NOTE = 2000
@@ -52,7 +58,13 @@ def apply_transition(session: Session, clock: Clock, referral: Referral, target:
     `recorded_by` names it ("partner: Good Things Foundation").
 
     Refuses (TransitionRefused) a step `ALLOWED` does not list, and (ValidationError) a decline,
-    stop, withdrawal or re-route without a reason, or a `happened_at` in the future."""
+    stop, withdrawal or re-route without a reason, or a `happened_at` in the future.
+
+    A step cannot have happened before the referral's latest step (the history must read in
+    order): on the same London day as that step it is recorded at the moment of that step (staff
+    and spreadsheets give only a date); on an earlier day it is refused for staff and spreadsheets,
+    while a partner's system's update is recorded at the moment of the latest step with a note of
+    the date it gave (refusing it would lose the partner's news for good)."""
     target = ReferralStatus.parse(target, field="status", what="Status")
     source = UpdateSource.parse(source, field="source", what="Where the update came from")
     check_transition(referral.status, target)
@@ -61,9 +73,25 @@ def apply_transition(session: Session, clock: Clock, referral: Referral, target:
     recorded_at = clock.now()
     recorded_by = actor.display_name if actor is not None else recorded_by
     staff_id = actor.staff_id if actor is not None else None
-    when = happened_at or recorded_at
+    when = as_utc(happened_at) if happened_at is not None else recorded_at
     if when > recorded_at:
         raise ValidationError("The date it happened is in the future.", field="happened_at")
+    latest = session.scalar(select(func.max(ReferralEvent.happened_at))
+                            .where(ReferralEvent.referral_id == referral.id)) if referral.id is not None else None
+    if latest is not None and when < as_utc(latest):
+        latest = as_utc(latest)
+        previous_step = ReferralStatus(referral.status).label.lower()
+        if when.astimezone(LONDON).date() == latest.astimezone(LONDON).date():
+            when = latest
+        elif source == UpdateSource.PARTNER_API:
+            said = (f"The partner's system gave {_long_date(when)} as the date, before the referral was "
+                    f"{previous_step} on {_long_date(latest)}; recorded as then.")
+            note = f"{note} {said}".strip()[:MAX_NOTE] if note else said
+            when = latest
+        else:
+            raise ValidationError(f"The date it happened, {_long_date(when)}, is before the referral's latest step "
+                                  f"({previous_step} on {_long_date(latest)}). Choose {_long_date(latest)} or "
+                                  "a later day.", field="happened_at")
     event = ReferralEvent(referral_id=referral.id, from_status=referral.status, to_status=target.value,
                           reason=reason, note=note, source=source.value, happened_at=when,
                           recorded_at=recorded_at, recorded_by=recorded_by, staff_id=staff_id)

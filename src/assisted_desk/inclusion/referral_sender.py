@@ -262,8 +262,8 @@ class ReferralSender:
 
     def _record_closed(self, session: Session, claim: _Claim, partner: _Partner, outcome: Outcome, mine,
                        closed: list[str], values: dict, summary: ReferralSyncSummary) -> tuple[str, str] | None:
-        """Record the answer for a referral closed while this sender held it; None if it no
-        longer holds it."""
+        """Record the answer for a referral closed (or, unless delivered, moved on from "sent")
+        while this sender held it; None if it no longer holds it."""
         if not isinstance(outcome, Accepted):
             values = {**values, "delivery_state": DeliveryState.CANCELLED.value, "next_attempt_at": None,
                       "last_error": ""}
@@ -313,12 +313,19 @@ class ReferralSender:
         # them taking it out of the outbox): then a partner that has it must be told, and anything
         # else leaves it cancelled. A status only moves from open to closed, so trying the open
         # case first and the closed case second misses nothing.
+        # The same holds for one staff moved on from "sent" meanwhile (accepted on the phone): a
+        # delivery stands, but it is not put back in the outbox, which only sends "sent" referrals.
         closed = [s.value for s in ReferralStatus if s.is_closed]
+        moved_on = [s.value for s in ReferralStatus if s not in (ReferralStatus.DRAFT, ReferralStatus.SENT)]
+        if isinstance(outcome, Accepted):
+            still_ours, otherwise = Referral.status.not_in(closed), closed
+        else:
+            still_ours, otherwise = Referral.status == ReferralStatus.SENT.value, moved_on
         with self.db.unit_of_work() as session:
-            done = session.execute(update(Referral).where(mine, Referral.status.not_in(closed)).values(**values)
+            done = session.execute(update(Referral).where(mine, still_ours).values(**values)
                                    .execution_options(synchronize_session=False))
             if done.rowcount != 1:
-                audit = self._record_closed(session, claim, partner, outcome, mine, closed, values, summary)
+                audit = self._record_closed(session, claim, partner, outcome, mine, otherwise, values, summary)
                 if audit is None:
                     log.info("referral %s was taken over by another sender", claim.referral_id)
                     return stop  # our claim ran out and another sender took it: its answer counts
@@ -451,12 +458,15 @@ class ReferralSender:
 
 def take_out_of_outbox(session: Session, clock: Clock, row: Referral, actor: Actor | None,
                        recorded_by: str = "") -> bool:
-    """Once a referral is closed (withdrawn, re-routed, declined...) while it still waits in the API
-    outbox — queued, or refused by the partner's system — nothing is left to send: it is marked
-    "Not sent: withdrawn" and the sender never takes it. One being sent at this moment is left
-    to its sender while the lease holds (the sender records the partner's answer: see `_record`);
-    a lease that ran out (its desk stopped) no longer holds it. Returns whether it was taken out."""
-    if not ReferralStatus(row.status).is_closed:
+    """Once a referral moves on from "sent" (accepted or declined as the partner told us on the
+    phone, withdrawn, re-routed...) while it still waits in the API outbox — queued, or refused by
+    the partner's system — there is nothing left to send: the partner has it another way, or it
+    is over. It is marked "not sent through their system" and the sender never takes it (the
+    sender only takes referrals that are still "sent", so one left in would wait for ever). One
+    being sent at this moment is left to its sender while the lease holds (the sender records the
+    partner's answer: see `_record`); a lease that ran out (its desk stopped) no longer holds it.
+    Returns whether it was taken out."""
+    if ReferralStatus(row.status) in (ReferralStatus.DRAFT, ReferralStatus.SENT):
         return False
     now = clock.now()
     sending_now = row.delivery_state == _SENDING and row.lease_until is not None and as_utc(row.lease_until) >= now

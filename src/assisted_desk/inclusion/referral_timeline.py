@@ -1,5 +1,9 @@
 """Referrals on the resident's timeline: each referral with where it is now, and each step of its
-closed loop (sent, accepted, attended...) with who recorded it and where the news came from."""
+closed loop (sent, accepted, attended...) with who recorded it and where the news came from.
+
+Reasons, notes and the need can hold health and personal circumstances, so only staff who may
+refer to partners see them; everyone else (desk staff, advocates) sees one line per referral:
+"Referral to <organisation>: <status>"."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
+from ..core.security import Permission
 from ..desk.timeline import TimelineContext, TimelineItem, register_timeline_source
 from .partner_models import PartnerOrganisation, PartnerService
 from .referral_models import Referral, ReferralEvent
@@ -31,6 +36,14 @@ def _referrals(context: TimelineContext) -> Iterable[TimelineItem]:
         .join(PartnerOrganisation, PartnerOrganisation.id == PartnerService.organisation_id)
         .where(PartnerService.id.in_({r.service_id for r in rows}))).all()}
     by_id = {row.id: row for row in rows}
+    actor = context.actor
+    if actor is None or not actor.may(Permission.REFER_TO_PARTNERS):
+        for row in rows:
+            _service, organisation = names[row.service_id]
+            yield TimelineItem(REFERRAL, row.created_at,
+                               f"Referral to {organisation}: {ReferralStatus(row.status).label.lower()}", "",
+                               row.reference, OPEN_REFERRAL, row.id)
+        return
     for row in rows:
         service, organisation = names[row.service_id]
         status = ReferralStatus(row.status)

@@ -155,14 +155,14 @@ class DeliveryState(Choice):
     SENDING = "sending"
     DELIVERED = "delivered"
     REFUSED = "refused"  # the partner's system refused it for good; staff must act
-    CANCELLED = "cancelled"  # withdrawn or re-routed (or declined) before it went: out of the outbox
+    CANCELLED = "cancelled"  # moved on from sent (withdrawn, re-routed, accepted by phone...) before it went
 
     @property
     def label(self) -> str:
         return {DeliveryState.NOT_BY_API: "Not sent by API", DeliveryState.QUEUED: "Waiting to send",
                 DeliveryState.SENDING: "Sending", DeliveryState.DELIVERED: "Delivered",
                 DeliveryState.REFUSED: "Refused by the partner's system",
-                DeliveryState.CANCELLED: "Not sent: withdrawn"}[self]
+                DeliveryState.CANCELLED: "Not sent through their system"}[self]
 
 
 REFERRAL_PREFIX = "RF"  # a referral's reference the resident or partner can quote

@@ -268,9 +268,16 @@ class ReferralService:
             sent = [what for what, value in (("name", True), ("preferred name", shared.preferred_name),
                                              ("phone", shared.phone), ("email", shared.email),
                                              ("address", shared.address)) if value]
-            record_audit(session, self.clock, actor, "referral.shared", RECORD, row.id,
-                         f"{row.reference}: {', '.join(sent)} and the need shared with {organisation.name} "
-                         f"by {method.value} under consent {consent.id}")
+            if method == ReferralMethod.API:
+                # Nothing has gone yet: the sender audits what it actually delivers (referral.delivered),
+                # and a referral withdrawn before then is never shared at all.
+                record_audit(session, self.clock, actor, "referral.queued", RECORD, row.id,
+                             f"{row.reference}: queued for {organisation.name}'s system under consent {consent.id}; "
+                             f"{', '.join(sent)} and the need go when it is delivered")
+            else:
+                record_audit(session, self.clock, actor, "referral.shared", RECORD, row.id,
+                             f"{row.reference}: {', '.join(sent)} and the need shared with {organisation.name} "
+                             f"by {method.value} under consent {consent.id}")
             session.flush()
             record = self._record(session, row)
             email, call, slip = sending_content(session, method, shared, service, organisation)
@@ -285,10 +292,11 @@ class ReferralService:
         """Record what happened (accepted, declined, attended, did not attend, completed, stopped,
         withdrawn), as staff know it or as the partner said on the phone. Refuses without
         refer-to-partners, a stale version, a step the closed loop does not allow from where the
-        referral is, a decline / stop / withdrawal without a reason, a date in the future or before
-        the referral was made, "sent" (use send, which checks consent) and "re-routed" (use
-        reroute, which names the new service). A referral it closes while still waiting in the API
-        outbox leaves the outbox (`referral_sender.take_out_of_outbox`)."""
+        referral is, a decline / stop / withdrawal without a reason, a date in the future or on a day
+        before its latest step (one on that same day is recorded just after it), "sent" (use send, which checks consent) and "re-routed" (use
+        reroute, which names the new service). Any step out of "sent" while the referral still waits in the
+        API outbox (queued, or refused by the partner's system) takes it out of the outbox: the
+        partner has it another way, or it is over (`referral_sender.take_out_of_outbox`)."""
         require(actor, Permission.REFER_TO_PARTNERS)
         target = ReferralStatus.parse(to_status, field="status", what="Status")
         source = UpdateSource.parse(source, field="source", what="Where the update came from")
@@ -304,9 +312,8 @@ class ReferralService:
             row = self._row(session, referral_id)
             check_version("referral", row, expected_version)
             when = as_utc(happened_at) if happened_at is not None else None
-            if when is not None and when < as_utc(row.created_at):
-                raise ValidationError(f"The date it happened is before the referral was made on "
-                                      f"{long_date(row.created_at)}.", field="happened_at")
+            # apply_transition refuses a day before the latest step (the day it was made, at the
+            # earliest) and puts one on that same day just after it.
             apply_transition(session, self.clock, row, target, source=source, actor=actor, happened_at=when,
                              reason=reason, note=note)
             take_out_of_outbox(session, self.clock, row, actor)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 
 from ..core.errors import ConflictError, DeskError, EnvironmentFault, PermissionDenied
@@ -37,6 +38,8 @@ class FormMessage(QLabel):
         super().__init__(parent)
         self.setObjectName("formMessage")
         self.setWordWrap(True)
+        # Messages can quote what people typed or what a partner's system said: never rich text.
+        self.setTextFormat(Qt.TextFormat.PlainText)
         self.setAccessibleName(self.tr("Message"))
         self.hide()
 

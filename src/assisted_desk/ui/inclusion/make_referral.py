@@ -21,10 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...core.errors import DeskError, ValidationError
+from ...core.errors import ConflictError, DeskError, ValidationError
 from ...core.security import Actor
 from ...desk.vocab import ConsentPurpose
 from ...inclusion.matching import StatedNeeds
+from ...inclusion.referral_content import default_need_text
 from ...inclusion.referral_vocab import ReferralMethod, ReferralStatus, ServiceOffer
 from ...services import Services
 from ..admin.common import fit_columns, record_table, selected_row, sortable_proxy
@@ -32,7 +33,7 @@ from ..desk.consent_dialogs import ConsentDialog
 from ..forms import button
 from ..messages import FormMessage
 from .partners_models import area_titles
-from .referral_models import SuggestionColumn, SuggestionsModel, status_with_delivery
+from .referral_models import SuggestionColumn, SuggestionsModel, plain_text_labels, status_with_delivery
 
 
 class NeedsForm(QGroupBox):
@@ -73,6 +74,7 @@ class NeedsForm(QGroupBox):
         row.addWidget(self.language, 1)
         row.addWidget(self.ask_button)
         grid.addLayout(row, (len(boxes) + 2) // 3, 0, 1, 4)
+        plain_text_labels(self)
 
     def stated(self) -> StatedNeeds:
         return StatedNeeds(skill_areas=tuple(code for code, box in self.areas.items() if box.isChecked()),
@@ -108,6 +110,8 @@ class MakeReferralView(QWidget):
         self.table = record_table(tr("Suggested services"), self.proxy, SuggestionColumn.RANK)
         self.table.setWordWrap(True)
         self.table.activated.connect(lambda _index: self.need.setFocus())
+        self.table.selectionModel().selectionChanged.connect(lambda *_args: self._prefill_need())
+        self._prefilled = ""  # the need text last filled in for the chosen service
         self.excluded = QLabel()
         self.excluded.setWordWrap(True)
         self.excluded.setAccessibleName(tr("Services left out"))
@@ -136,12 +140,15 @@ class MakeReferralView(QWidget):
         layout.addWidget(self.need)
         layout.addLayout(actions)
         layout.addWidget(self.message)
+        plain_text_labels(self)
 
     def show_result(self, resident_id: int, resident_name: str, result) -> None:
         """`result` is the matcher's MatchResult for this resident."""
         tr = self.tr
         self.resident_id, self.result = resident_id, result
         self.message.clear_message()
+        self._prefilled = ""
+        self.need.setPlainText("")  # before a row is chosen: the last resident's words must not stay
         self.title.setText(tr("Services for {0}").format(resident_name))
         self.stated.setVisible(result.assessment_id is None)
         summary = result.needs.summary
@@ -154,9 +161,19 @@ class MakeReferralView(QWidget):
             self.table.selectRow(0)
         self.excluded.setText(excluded_sentence(self, result))
         self.excluded.setVisible(bool(self.excluded.text()))
-        self.need.setPlainText(tr("Would like help with: {0}.").format(summary) if summary else "")
+        self._prefill_need()
         self.make_button.setEnabled(bool(result.suggestions))
         self.table.setFocus()
+
+    def _prefill_need(self) -> None:
+        """The need in words from what the chosen service covers (never the resident's record: their
+        accessibility needs are health data and go nowhere by default). Staff's own words are kept."""
+        current = self.need.toPlainText()
+        if current and current != self._prefilled:
+            return
+        suggestion = self.chosen()
+        self._prefilled = default_need_text(suggestion.covered_needs) if suggestion is not None else ""
+        self.need.setPlainText(self._prefilled)
 
     def ask_for_needs(self, resident_id: int, resident_name: str, why: str) -> None:
         """The matcher found nothing to match on (no completed assessment): ask what they need."""
@@ -166,6 +183,7 @@ class MakeReferralView(QWidget):
         self.stated.show()
         self.model.set_rows(())
         self.excluded.hide()
+        self._prefilled = ""
         self.need.setPlainText("")
         self.make_button.setEnabled(False)
         self.message.clear_message()
@@ -183,7 +201,7 @@ class MakeReferralView(QWidget):
         self.message.clear_message()
         try:
             record = self.services.referrals.draft(
-                self.actor, self.resident_id, suggestion.service_id, need_areas=self.result.needs.codes,
+                self.actor, self.resident_id, suggestion.service_id, need_areas=suggestion.covered_needs,
                 need_text=self.need.toPlainText(), assessment_id=self.result.assessment_id)
         except ValidationError as error:
             self.message.show_error(error.message)
@@ -213,6 +231,7 @@ class SendPanel(QWidget):
     to record it; after sending, what to do now by the partner's method."""
 
     sent = Signal()
+    stale = Signal()  # the referral changed elsewhere: it was read again (the detail reloads)
 
     def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -251,6 +270,7 @@ class SendPanel(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.result_text)
         self.reset()
+        plain_text_labels(self)
 
     def reset(self) -> None:
         self.missing_for = ""
@@ -277,6 +297,17 @@ class SendPanel(QWidget):
         self.message.clear_message()
         try:
             result = self.services.referrals.send(self.actor, self.referral.id, self.referral.version)
+        except ConflictError as error:
+            # Changed at another desk: read it again, so Send (if it is still a draft) uses the
+            # version now saved instead of failing the same way for ever.
+            self.message.show_error(error.message)
+            try:
+                self.show_for(self.services.referrals.get(self.actor, self.referral.id))
+            except DeskError as again:
+                self.message.show_error(again.message)
+                return
+            self.stale.emit()
+            return
         except ValidationError as error:
             organisation = getattr(error, "organisation_name", "")
             self.message.show_error(error.message)

@@ -18,12 +18,14 @@ from PySide6.QtWidgets import (
 
 from ...core.errors import ValidationError
 from ...core.security import Actor
+from ...desk.contact_details import postcode_key
 from ...inclusion.directory_input import LocationInput, OrganisationInput, ScheduleInput, ServiceInput
 from ...inclusion.matching import language_code
 from ...inclusion.referral_vocab import Accessibility, Delivery, ReferralMethod, ServiceOffer
 from ...services import Services
 from ..admin.common import RecordDialog
 from .partners_models import area_titles
+from .referral_models import plain_text_labels
 
 NEW_ORGANISATION = -1
 
@@ -69,6 +71,12 @@ def languages_from_text(text: str) -> tuple[str, ...]:
     return tuple(language_code(word) or word for word in words)
 
 
+def _location_input(place) -> LocationInput:
+    return LocationInput(name=place.name, address=place.address, postcode=place.postcode, latitude=place.latitude,
+                         longitude=place.longitude, accessibility=tuple(a.value for a in place.accessibility),
+                         external_id=place.external_id)
+
+
 class ServiceEditor(RecordDialog):
     """Add a service (record None) to a hand-added organisation or a new one, or change a
     hand-added service. Imported services are changed by their directory, not here."""
@@ -83,7 +91,15 @@ class ServiceEditor(RecordDialog):
         if record is None:
             self.set_title(tr("Add a partner service"), tr("For partners that are not in a directory we import."))
         else:
-            self.set_title(tr("Change {0}").format(record.name), tr("Its places and times are replaced by these."))
+            kept = []
+            if len(record.locations) > 1:
+                kept.append(tr("{0} more places").format(len(record.locations) - 1))
+            if len(record.schedules) > 1:
+                kept.append(tr("{0} more times").format(len(record.schedules) - 1))
+            self.set_title(tr("Change {0}").format(record.name),
+                           tr("Only its first place and times are shown here; {0} are kept as they are.")
+                           .format(tr(" and ").join(kept)) if kept else
+                           tr("Its place and times are changed here; what the form does not show is kept."))
         # The form is long: it scrolls, so it fits at double text size too.
         holder = QWidget()
         self.form = QFormLayout(holder)
@@ -153,6 +169,7 @@ class ServiceEditor(RecordDialog):
         if record is not None:
             self._fill(record)
         (self.organisation if record is None else self.name).setFocus()
+        plain_text_labels(self)
 
     def accept(self) -> None:
         super().accept()
@@ -193,11 +210,50 @@ class ServiceEditor(RecordDialog):
         self.accepting.setChecked(record.accepting_referrals)
         self.capacity_note.setText(record.capacity_note)
 
+    def _place(self) -> tuple[LocationInput, ...]:
+        """The form's one place, carrying what it cannot show of the record's first place (its
+        map position while the postcode is unchanged, its directory id, its own accessibility
+        while the ticks are unchanged), then the record's other places unchanged."""
+        record = self.record
+        old = record.locations[0] if record is not None and record.locations else None
+        rest = tuple(_location_input(p) for p in record.locations[1:]) if record is not None else ()
+        if not any(w.strip() for w in (self.place_name.text(), self.address.toPlainText(), self.postcode.text())):
+            return rest
+        ticks = self.accessibility.values()
+        if old is None:
+            return (LocationInput(name=self.place_name.text(), address=self.address.toPlainText(),
+                                  postcode=self.postcode.text(), accessibility=ticks), *rest)
+        same_postcode = postcode_key(self.postcode.text()) == postcode_key(old.postcode)
+        same_ticks = set(ticks) == {a.value for a in record.accessibility}
+        return (LocationInput(
+            name=self.place_name.text(), address=self.address.toPlainText(), postcode=self.postcode.text(),
+            latitude=old.latitude if same_postcode else None, longitude=old.longitude if same_postcode else None,
+            accessibility=tuple(a.value for a in old.accessibility) if same_ticks else ticks,
+            external_id=old.external_id), *rest)
+
+    def _schedules(self) -> tuple[ScheduleInput, ...]:
+        """The form's "When" is the first schedule's description: its days and hours (which the
+        form does not show) are kept, and so are the record's other schedules."""
+        record = self.record
+        old = record.schedules[0] if record is not None and record.schedules else None
+        rest = tuple(ScheduleInput(s.byday, s.opens_at, s.closes_at, s.description)
+                     for s in record.schedules[1:]) if record is not None else ()
+        words = self.when.text()
+        if old is not None and (old.byday or old.opens_at or old.closes_at):
+            return (ScheduleInput(old.byday, old.opens_at, old.closes_at, words), *rest)
+        return ((ScheduleInput(description=words),) if words.strip() else ()) + rest
+
     def typed(self) -> ServiceInput:
-        has_place = any(w.strip() for w in (self.place_name.text(), self.address.toPlainText(), self.postcode.text()))
-        place = LocationInput(name=self.place_name.text(), address=self.address.toPlainText(),
-                              postcode=self.postcode.text(), accessibility=self.accessibility.values())
+        """What the form says, with everything about the record it does not show carried over
+        unchanged (web address, email, phone, status, eligibility, other vocabularies' terms,
+        map positions, weekly days and hours, other places and times): saving never drops them."""
+        record = self.record
+        carried = {} if record is None else dict(
+            url=record.url, email=record.email, phone=record.phone, status=record.status,
+            benefits_required=record.benefits_required, eligibility_note=record.eligibility_note,
+            taxonomy_terms=tuple(record.taxonomy_terms))
         return ServiceInput(
+            **carried,
             name=self.name.text(), description=self.description.toPlainText(), skill_areas=self.areas.values(),
             offers=self.offers.values(), delivery=self.delivery.currentData(),
             languages=languages_from_text(self.languages.text()), accessibility=self.accessibility.values(),
@@ -207,8 +263,7 @@ class ServiceEditor(RecordDialog):
             residency_area=self.residency.text(), referral_method=self.method.currentData(),
             referral_email=self.referral_email.text(), referral_phone=self.referral_phone.text(),
             referral_api_url=self.referral_api_url.text(), accepting_referrals=self.accepting.isChecked(),
-            capacity_note=self.capacity_note.text(), locations=(place,) if has_place else (),
-            schedules=(ScheduleInput(description=self.when.text()),) if self.when.text().strip() else ())
+            capacity_note=self.capacity_note.text(), locations=self._place(), schedules=self._schedules())
 
     def save(self):
         data = self.typed()
@@ -258,6 +313,7 @@ class NotesDialog(RecordDialog):
         self.capacity.setPlaceholderText(tr("e.g. full until January"))
         self.capacity.setText(record.local_capacity_note)
         self.notes.setFocus()
+        plain_text_labels(self)
 
     def save(self):
         record = self.record

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...core.clock import LONDON
+from ...core.clock import LONDON, as_utc
 from ...core.errors import DeskError, ValidationError
 from ...core.security import Actor
 from ...desk.representatives import london_today
@@ -28,7 +28,8 @@ from ...services import Services
 from ..admin.common import RecordDialog, fit_columns, record_table, selected_row, sortable_proxy
 from ..forms import button
 from ..messages import FormMessage
-from .referral_models import ReferralHistoryModel, ServiceChoiceModel, status_label, status_with_delivery
+from .referral_models import (ReferralHistoryModel, ServiceChoiceModel, plain_text_labels, status_label,
+                             status_with_delivery)
 from .make_referral import SendPanel
 
 # The words on each step's button; the mnemonics avoid Back (b), Send (s) and each other.
@@ -66,6 +67,9 @@ class StepDialog(RecordDialog):
         self.when.setCalendarPopup(True)
         self.when.setDisplayFormat("dd/MM/yyyy")
         self.when.setMaximumDate(QDate(today.year, today.month, today.day))
+        # No earlier than the day of its latest step: the service puts a step on that day just after it.
+        first = self.earliest_day()
+        self.when.setMinimumDate(QDate(first.year, first.month, first.day))
         self.add_field("happened_at", tr("&When"), self.when, tr("When it happened"))
         self.reason = QLineEdit()
         self.reason.setMaxLength(500)
@@ -82,6 +86,7 @@ class StepDialog(RecordDialog):
         self.step.currentIndexChanged.connect(self._step_changed)
         self._step_changed()
         (self.step if step is None else (self.reason if self.chosen().needs_reason else self.when)).setFocus()
+        plain_text_labels(self)
 
     def chosen(self) -> ReferralStatus:
         return ReferralStatus(self.step.currentData())
@@ -90,8 +95,15 @@ class StepDialog(RecordDialog):
         needed = self.chosen().needs_reason
         self.reason.setPlaceholderText(self.tr("required") if needed else self.tr("optional"))
 
+    def earliest_day(self):
+        """The London day of the referral's latest step (or of its making): no step happened before it."""
+        moments = [as_utc(e.happened_at) for e in getattr(self.referral, "events", ())]
+        moments.append(as_utc(self.referral.created_at))
+        return max(moments).astimezone(LONDON).date()
+
     def happened_at(self) -> datetime:
-        """The chosen day; today means now, an earlier day its noon in London."""
+        """The chosen day; today means now, an earlier day its noon in London (the service moves a
+        noon before that day's latest step to just after it)."""
         day = self.when.date().toPython()
         if day >= london_today(self.services.clock):
             return self.services.clock.now()
@@ -123,6 +135,7 @@ class WithdrawDialog(RecordDialog):
         self.save_button.setText(tr("&Withdraw"))
         self.save_button.setAccessibleName(tr("Withdraw"))
         self.reason.setFocus()
+        plain_text_labels(self)
 
     def save(self):
         return self.services.referrals.withdraw(self.actor, self.referral.id, reason=self.reason.text(),
@@ -158,6 +171,7 @@ class ReferralDetail(QWidget):
         self.state.setAccessibleName(tr("Where the referral is"))
         self.send_panel = SendPanel(services, actor)
         self.send_panel.sent.connect(self._after_change)
+        self.send_panel.stale.connect(self._after_change)
         self.history_model = ReferralHistoryModel(self)
         self.history = record_table(tr("History"), sortable_proxy(self, self.history_model))
         self.history.setWordWrap(True)
@@ -179,6 +193,7 @@ class ReferralDetail(QWidget):
         layout.addWidget(self.history, 1)
         layout.addLayout(self.steps)
         layout.addWidget(self.message)
+        plain_text_labels(self)
 
     def open(self, referral_id: int) -> bool:
         self.message.clear_message()
@@ -311,6 +326,7 @@ class RerouteDialog(RecordDialog):
         self.save_button.setText(tr("Re-&route"))
         self.save_button.setAccessibleName(tr("Re-route"))
         self.table.setFocus()
+        plain_text_labels(self)
 
     def save(self):
         row = selected_row(self.table)

@@ -5,12 +5,26 @@ from __future__ import annotations
 
 import enum
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QLabel, QWidget
 
 from ...core.clock import as_utc, local_text
 from ...inclusion.referral_vocab import DeliveryState, ReferralMethod, ReferralStatus, UpdateSource
 from .models import RecordsModel
 from .partners_models import choice_label
+
+
+def plain_text_labels(root: QWidget) -> None:
+    """Every label under `root` shows its text as written: partners' names, notes and directory
+    text come from outside (an import, a partner's spreadsheet) and must never be read as HTML
+    (a "<img src=...>" in a name would fetch, a "<a href>" would be a link). A label that opens
+    links (the mailto link) is ours and keeps rich text. Mnemonics still work in plain text."""
+    labels = root.findChildren(QLabel)
+    if isinstance(root, QLabel):
+        labels.append(root)
+    for label in labels:
+        if not label.openExternalLinks():
+            label.setTextFormat(Qt.TextFormat.PlainText)
 
 
 def status_label(value) -> str:

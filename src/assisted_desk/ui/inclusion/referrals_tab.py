@@ -25,7 +25,7 @@ from ..workers import run_in_background
 from .csv_updates import CsvUpdatesDialog
 from .make_referral import MakeReferralView
 from .referral_detail import ReferralDetail, RerouteDialog
-from .referral_models import FollowUpColumn, FollowUpsModel, ReferralColumn, ReferralsModel
+from .referral_models import FollowUpColumn, FollowUpsModel, ReferralColumn, ReferralsModel, plain_text_labels
 
 
 class ResidentReferrals(QWidget):
@@ -60,6 +60,7 @@ class ResidentReferrals(QWidget):
         QWidget.setTabOrder(self.table, self.suggest_button)
         QWidget.setTabOrder(self.suggest_button, self.open_button)
         self.set_referrals(None, "", ())
+        plain_text_labels(self)
 
     def set_referrals(self, resident_id: int | None, name: str, referrals) -> None:
         tr = self.tr
@@ -107,6 +108,7 @@ class FollowUpsView(QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.message)
+        plain_text_labels(self)
 
     def set_follow_ups(self, rows) -> None:
         self.model.set_rows(rows)
