@@ -19,6 +19,7 @@ from .core.errors import DeskError, EnvironmentFault, ValidationError
 # (benchmarks/, scenario start). The database layers load on a worker thread or per command.
 ROLES = ("desk", "advocate", "coordinator", "admin")
 SITE_KINDS = ("library", "hub")
+PRINT_FORMATS = ("standard", "large-print", "easy-read")  # printing.layout.PrintFormat values
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -91,6 +92,17 @@ def build_parser() -> argparse.ArgumentParser:
     export = partner_commands.add_parser("export", help="write the directory as Open Referral UK JSON")
     export.add_argument("--out", required=True, metavar="FILE", help="the JSON file to write")
     export.add_argument("--include-gone", action="store_true", help="also services no longer running")
+
+    print_guide = commands.add_parser("print-guide", help="write a resident guide as a PDF for printing "
+                                      "(needs no database)")
+    print_guide.add_argument("name", nargs="*", metavar="NAME", help="the guide's name (pay-council-tax) or "
+                             "words a resident used (missed bin)")
+    print_guide.add_argument("--format", default="standard", choices=PRINT_FORMATS,
+                             help="standard, large-print (18 pt) or easy-read (default: standard)")
+    print_guide.add_argument("--language", default="en", metavar="CODE", help="the guide's language, e.g. "
+                             "pl; English when it is not translated (default: en)")
+    print_guide.add_argument("--out", metavar="FILE.pdf", help="the PDF file to write")
+    print_guide.add_argument("--list", action="store_true", help="list the guides and their languages")
     return parser
 
 
@@ -118,7 +130,53 @@ def _site_id(services, name: str) -> int:
     raise ValidationError(f"There is no site called '{name}'. Sites: {known}.")
 
 
+def print_guide(args: argparse.Namespace) -> int:
+    """`print-guide`: find a guide by name or words and write it as a PDF. No database, no Qt."""
+    from .core.errors import FileProblem
+    from .printing.guide_pdf import RenderProblem, render_guide
+    from .printing.guides import GuideLibrary, guide_language
+    from .printing.layout import PrintFormat
+
+    library = GuideLibrary()
+    if args.list:
+        for guide in library.all():
+            languages = ", ".join(library.languages(guide.slug))
+            print(f"{guide.slug:<24} {guide.title} [{languages}]")
+        for problem in library.problems():
+            print(f"assisted-desk: skipped a guide: {problem}", file=sys.stderr)
+        return 0
+    name = " ".join(args.name).strip()
+    if not name:
+        print("assisted-desk: name a guide (see print-guide --list) or give words to search for.", file=sys.stderr)
+        return 1
+    if not args.out:
+        print("assisted-desk: say where to write the PDF with --out FILE.pdf.", file=sys.stderr)
+        return 1
+    language = guide_language(args.language)
+    try:
+        if name in library.slugs():
+            guide = library.get(name, language)
+        else:
+            found = library.search(name, language)
+            if not found:
+                print(f"assisted-desk: no guide matches '{name}'. See print-guide --list.", file=sys.stderr)
+                return 1
+            guide = found[0]
+        result = render_guide(guide, PrintFormat.from_name(args.format), Path(args.out))
+    except (FileProblem, RenderProblem) as exc:
+        print(f"assisted-desk: {exc}", file=sys.stderr)
+        return 1
+    if guide.language != language:
+        print(f"assisted-desk: '{guide.slug}' is not translated into '{args.language}'; printed in English.",
+              file=sys.stderr)
+    print(f"Wrote {result.path} ({result.pages} pages): {guide.title} [{guide.slug}, {guide.language}, "
+          f"{args.format}]")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.command == "print-guide":
+        return print_guide(args)
     paths = Paths.for_home(args.home)
     paths.ensure()
     command = args.command or "gui"
