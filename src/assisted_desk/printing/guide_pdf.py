@@ -27,6 +27,7 @@ from reportlab.platypus import (CondPageBreak, Flowable, HRFlowable, Image, Keep
 from .fonts import Script, font_for, register_fonts
 from .guides import Guide, Step
 from .layout import PageStyle, PrintFormat, TextBlock, new_document, page_style
+from .personal import PersonalHeader, header_story
 from .qr import qr_block
 from .text import break_lines, draw_line
 
@@ -135,12 +136,14 @@ def _steps(steps: tuple[Step, ...], style: PageStyle, width: float) -> list[Flow
     return out
 
 
-def guide_story(guide: Guide, fmt: PrintFormat) -> list[Flowable]:
-    """The flowables of a guide, in reading order, for the format's sizes."""
+def guide_story(guide: Guide, fmt: PrintFormat, header: PersonalHeader | None = None) -> list[Flowable]:
+    """The flowables of a guide, in reading order, for the format's sizes; the personal header
+    first when the guide is printed for a resident."""
     style = page_style(fmt)
     width = style.content_width
     who, before, steps_label, wrong, help_label, scan = labels(guide.language)
-    story: list[Flowable] = [
+    story: list[Flowable] = header_story(header, fmt) if header is not None else []
+    story += [
         TextBlock(guide.title, style.title_size, style.title_size * 1.2, bold=True,
                   space_after=style.space_after),
         HRFlowable(width="100%", thickness=style.rule_width * 2, color=colors.black,
@@ -176,25 +179,27 @@ def _page_number(style: PageStyle):
     return draw
 
 
-def render_guide(guide: Guide, fmt: PrintFormat, out: str | os.PathLike | BinaryIO) -> RenderResult:
+def render_guide(guide: Guide, fmt: PrintFormat, out: str | os.PathLike | BinaryIO, *,
+                 header: PersonalHeader | None = None) -> RenderResult:
     """Render a guide to PDF at `out` (a path, written whole or not at all, or a binary file
-    object). Raises RenderProblem when the file cannot be written."""
+    object), with the personal header on top when one is given. Raises RenderProblem when the
+    file cannot be written."""
     register_fonts()
     style = page_style(fmt)
     if hasattr(out, "write"):
-        pages = _build(guide, fmt, style, out)
+        pages = _build(guide, fmt, style, out, header)
         return RenderResult(pages, None)
     path = Path(out)
     buffer = io.BytesIO()
-    pages = _build(guide, fmt, style, buffer)
+    pages = _build(guide, fmt, style, buffer, header)
     _write_whole(path, buffer.getvalue())
     return RenderResult(pages, path)
 
 
-def _build(guide: Guide, fmt: PrintFormat, style: PageStyle, target) -> int:
+def _build(guide: Guide, fmt: PrintFormat, style: PageStyle, target, header: PersonalHeader | None = None) -> int:
     doc = new_document(target, style, title=guide.title, language=guide.language)
     on_page = _page_number(style)
-    doc.build(guide_story(guide, fmt), onFirstPage=on_page, onLaterPages=on_page)
+    doc.build(guide_story(guide, fmt, header), onFirstPage=on_page, onLaterPages=on_page)
     return doc.page
 
 
