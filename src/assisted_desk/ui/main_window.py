@@ -172,6 +172,10 @@ class MainWindow(QMainWindow):
             from .inclusion import InclusionPage
 
             return InclusionPage(self.services, self.actor)
+        if area.key == "guides":
+            from .guides import GuidesPage
+
+            return GuidesPage(self.services, self.actor)
         if area.key == "admin":
             from .admin import AdminPage
 
