@@ -61,16 +61,26 @@ def test_follow_ups_list_what_has_waited_too_long_and_what_a_partner_system_refu
     assert only.awaiting == ("the partner's system refused it (Postcode outside our area): send it another way, "
                              "or re-route it")
 
-    clock.advance(days=10)
+    # A draft left unsent (a consent refusal, a lunch break) is chased after a day, not 14.
+    clock.advance(hours=23, minutes=59)
+    assert [f.referral.id for f in referrals.follow_ups(coordinator)] == [refused.id]
+    clock.advance(minutes=2)
+    items = referrals.follow_ups(coordinator)
+    assert [(f.referral.id, f.awaiting) for f in items] == [(refused.id, items[0].awaiting),
+                                                            (draft.id, "draft not sent yet")]
+    # Each line says how to reach the partner: the number in its national form.
+    assert (items[1].partner_phone, items[1].partner_email) == ("020 7946 0000", "referrals@example.org")
+
+    clock.advance(days=9)
     accepted = referrals.record_update(coordinator, accepted.id, S.ACCEPTED, expected_version=accepted.version)
     clock.advance(days=3, hours=23)
-    assert [f.referral.id for f in referrals.follow_ups(coordinator)] == [refused.id]  # 13 days 23 hours: not yet
+    assert [f.referral.id for f in referrals.follow_ups(coordinator)] == [refused.id, draft.id]  # 13d 23h: not yet
     clock.advance(hours=2)
     items = referrals.follow_ups(coordinator)
     assert [(f.referral.id, f.days_waiting, f.awaiting) for f in items] == [
         (refused.id, 14, items[0].awaiting),
         (waiting.id, 14, "waiting for the partner to accept"),
-        (draft.id, 14, "waiting to be sent"),
+        (draft.id, 14, "draft not sent yet"),
     ]
 
     assert referrals.set_follow_up_days(coordinator, 3) == 3

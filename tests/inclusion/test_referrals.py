@@ -367,6 +367,52 @@ def test_a_phone_referral_gives_the_number_and_a_short_script(services, referral
     assert result.referral.events[-1].note == ReferralMethod.PHONE.label
 
 
+def test_a_sent_referral_gives_its_wording_again_as_the_details_are_now_and_audits_the_viewing(
+        services, referrals, coordinator, admin, desk, partner):
+    phone_partner = add_partner(services, "Łódź Learning", method="phone", service_name="Tablet class",
+                                referral_phone="+442079460123")
+    resident = register(services, admin, "Łukasz", "Żółć", phone="07400 123458", preferred_contact="phone")
+    agree_to_share(services, coordinator, resident, "Łódź Learning")
+    draft = referrals.draft(coordinator, resident, phone_partner, need_areas=["communicating"])
+    with pytest.raises(ValidationError, match="has not been sent yet: send it first"):
+        referrals.sending_content(coordinator, draft.id)
+    first = referrals.send(coordinator, draft.id, draft.version)
+    assert first.phone_call.number == "020 7946 0123"  # a UK number in its national form, not +44...
+    again = referrals.sending_content(coordinator, draft.id)
+    assert again.phone_call == first.phone_call and again.method is ReferralMethod.PHONE
+    assert again.referral.reference == draft.reference and again.email is None and again.slip is None
+    assert "07400 123458" in again.phone_call.script  # the sharing rule as at sending: phone allowed
+    with services.db.unit_of_work() as session:
+        viewed = session.scalars(select(AuditEvent.summary).where(AuditEvent.action == "referral.content_viewed")
+                                 .order_by(AuditEvent.id)).all()
+    assert viewed == [f"{draft.reference}: the phone wording for Łódź Learning shown again under consent "
+                      f"{first.referral.consent_id}"]
+
+    with pytest.raises(PermissionDenied):
+        referrals.sending_content(desk, draft.id)
+    # Consent withdrawn since: the resident's details are not shown again.
+    consent = services.consent.withdraw_consent(admin, first.referral.consent_id)
+    assert consent.withdrawn_at is not None
+    with pytest.raises(ValidationError, match="consent to share with Łódź Learning is no longer current") as refused:
+        referrals.sending_content(coordinator, draft.id)
+    assert refused.value.field == "consent"
+
+    # An email one gives the email again; an API one and a closed one have nothing to send.
+    agree_to_share(services, coordinator, resident, ORG)
+    by_email = referrals.draft(coordinator, resident, partner, need_text="Online banking")
+    sent_email = referrals.send(coordinator, by_email.id, by_email.version)
+    assert referrals.sending_content(coordinator, by_email.id).email == sent_email.email
+    closed = referrals.withdraw(coordinator, by_email.id, reason="Moved away",
+                                expected_version=sent_email.referral.version)
+    with pytest.raises(ValidationError, match="is closed"):
+        referrals.sending_content(coordinator, closed.id)
+    api = add_partner(services, ORG, service_name="Online referrals", method="api")
+    queued = referrals.draft(coordinator, resident, api, need_text="Online banking")
+    referrals.send(coordinator, queued.id, queued.version)
+    with pytest.raises(ValidationError, match="partner's system"):
+        referrals.sending_content(coordinator, queued.id)
+
+
 def test_a_slip_says_where_and_when_and_how_to_reach_the_partner(services, referrals, coordinator, resident_id):
     service = add_partner(services, ORG, method="slip", service_name="Drop-in",
                           locations=[("Whitechapel Idea Store", "321 Whitechapel Road\nLondon", "E1 1BU")],

@@ -9,12 +9,13 @@ import re
 from collections import Counter
 
 import pytest
-from PySide6.QtWidgets import QAbstractButton, QLabel
+from PySide6.QtWidgets import QAbstractButton, QApplication, QHeaderView, QLabel
 
 from assisted_desk.core.security import Role
 from assisted_desk.inclusion.referral_vocab import ReferralStatus
 from assisted_desk.ui.inclusion import InclusionPage
-from assisted_desk.ui.inclusion.partner_editor import NEW_ORGANISATION, NotesDialog, ServiceEditor
+from assisted_desk.ui.inclusion.partner_editor import NEW_ORGANISATION, NotesDialog, ServiceEditor, Ticks
+from assisted_desk.ui.inclusion.referral_models import SuggestionColumn
 from assisted_desk.ui.inclusion.partners_models import PartnerColumn
 from assisted_desk.ui.inclusion.partners_tab import ImportDialog, PartnersTab
 
@@ -131,6 +132,11 @@ def test_add_a_service_refused_keeps_what_was_typed_then_change_it(qtbot, servic
     tab.notes_button.click()
     notes = tab.dialog
     assert isinstance(notes, NotesDialog) and unnamed_widgets(notes) == []
+    # Added by hand: no directory to follow, so only Yes / No, starting at what it says now.
+    assert "added by hand" in notes.windowTitle() + " ".join(l.text() for l in notes.findChildren(QLabel))
+    assert not any("directory" in l.text() for l in notes.findChildren(QLabel))
+    assert [notes.accepting.itemData(i) for i in range(notes.accepting.count())] == [True, False]
+    assert notes.accepting.currentData() is True
     notes.notes.setPlainText("Ask for Priya; she speaks Gujarati.")
     notes.accepting.setCurrentIndex(notes.accepting.findData(False))
     notes.capacity.setText("full until January")
@@ -139,6 +145,27 @@ def test_add_a_service_refused_keeps_what_was_typed_then_change_it(qtbot, servic
     row = row_named(tab, f"{GUJARATI}'s phone club")
     assert tab.model.index(row, PartnerColumn.TAKES_REFERRALS).data() == "No (our setting)"
     assert "full until January" in tab.details.text() and "Ask for Priya" in tab.details.text()
+    # Back to Yes, what it was added with: no override is kept.
+    tab.notes_button.click()
+    notes = tab.dialog
+    assert notes.accepting.currentData() is False
+    notes.accepting.setCurrentIndex(notes.accepting.findData(True))
+    notes.save_button.click()
+    loaded(qtbot, tab)
+    assert tab.selected().local_accepting is None and tab.selected().accepting_referrals is True
+
+
+def test_tick_boxes_go_to_one_column_when_two_do_not_fit(qtbot, database_url):
+    ticks = Ticks([("a", "Being safe and legal online"), ("b", "Handling information and content"),
+                   ("c", "Communicating")], "Skill areas")
+    qtbot.addWidget(ticks)
+    ticks.show()
+    ticks.resize(2 * ticks.widest_box() + 40, 200)
+    qtbot.waitUntil(lambda: ticks.columns == 2)
+    ticks.resize(ticks.widest_box() + 10, 300)
+    qtbot.waitUntil(lambda: ticks.columns == 1)
+    assert all(box.geometry().right() <= ticks.width() for box in ticks.boxes.values())
+    assert ticks.minimumSizeHint().width() <= ticks.widest_box()
 
 
 @pytest.fixture
@@ -208,6 +235,32 @@ def test_the_page_offers_the_tabs_only_to_staff_who_may_refer(qtbot, qapp, servi
     for push in (big.partners.add_button, big.partners.import_button, big.referrals.csv_button,
                  *detail.step_buttons.values(), detail.call_button, detail.reroute_button, detail.withdraw_button):
         assert push.fontMetrics().horizontalAdvance(push.text().replace("&", "")) <= push.width()
+
+    # At double size: the add-service form's tick boxes all fit, no sideways scrolling.
+    big.tabs.setCurrentWidget(big.partners)
+    big.partners.add_button.click()
+    editor = big.partners.dialog
+    qtbot.waitUntil(editor.isVisible)
+    QApplication.processEvents()
+    save_png(editor, artifacts, "partners-add-2x.png")
+    for ticks in editor.findChildren(Ticks):
+        for box in ticks.boxes.values():
+            assert box.mapTo(editor, box.rect().topRight()).x() <= editor.width(), box.text()
+    editor.reject()
+
+    # The suggestions' Why column takes the rest of the width and wraps: the reasons are readable.
+    referrals_ui.assess(services, coordinator, resident)
+    big.tabs.setCurrentWidget(big.referrals)
+    big.referrals.show_resident(resident)
+    loaded(qtbot, big.referrals)
+    big.referrals.suggest()
+    loaded(qtbot, big.referrals)
+    table = big.referrals.making.table
+    QApplication.processEvents()
+    save_png(big, artifacts, "referrals-suggestions-2x.png")
+    assert table.horizontalHeader().sectionResizeMode(SuggestionColumn.WHY) == QHeaderView.ResizeMode.Stretch
+    assert table.columnWidth(SuggestionColumn.WHY) >= table.fontMetrics().horizontalAdvance("teaches Transacting")
+    assert table.horizontalScrollBar().maximum() == 0
 
 
 def test_editing_a_hand_added_service_keeps_what_the_form_does_not_show(qtbot, services, coordinator):

@@ -6,8 +6,9 @@ only the allowed ones offered; a re-route; follow-ups; a partner's CSV with a ba
 from __future__ import annotations
 
 import pytest
-from PySide6.QtGui import QFontDatabase, QTextLayout
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QFontDatabase, QGuiApplication, QTextLayout
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QHeaderView
 
 from assisted_desk.core.security import Role
 from assisted_desk.desk.consent import ConsentInput
@@ -22,6 +23,8 @@ from assisted_desk.ui.inclusion.referral_models import (CsvPreviewModel, FollowU
                                                         SuggestionsModel)
 from assisted_desk.ui.inclusion.referrals_tab import ReferralsTab
 from assisted_desk.ui.workers import wait_for_background_jobs
+
+from assisted_desk.ui.admin.common import selected_row
 
 from ..conftest import make_actor
 from ..inclusion.partner_rows import add_organisation, add_points, add_service, place
@@ -181,7 +184,11 @@ def test_suggest_make_refused_for_consent_record_it_then_send(qtbot, services, c
     panel.send_button.click()
     assert detail.referral.status is ReferralStatus.SENT
     email = panel.result_text.toPlainText()
-    assert email.startswith("To: referrals@goodthings.example\nSubject: Referral RF-")
+    assert email.startswith("Hello Good Things Hub team,")  # the body alone: Copy copies only this
+    assert panel.email_to.text() == "referrals@goodthings.example"
+    assert panel.email_subject.text().startswith("Referral RF-")
+    panel.copy_button.click()
+    assert QGuiApplication.clipboard().text() == email
     assert f"{ARABIC} Al-Amin" in email and "1961" not in email  # never the date of birth
     assert "mailto:referrals@goodthings.example?subject=" in panel.mail_link.text()
     assert not panel.send_button.isVisible()
@@ -193,6 +200,29 @@ def test_suggest_make_refused_for_consent_record_it_then_send(qtbot, services, c
     loaded(qtbot, tab)
     assert tab.panel.model.rowCount() == 1
     assert tab.panel.model.referral(0).status is ReferralStatus.SENT
+
+    # Reopened, the sent email is there again: the body to copy, to and subject apart, the mailto link.
+    sent_id = tab.panel.model.referral(0).id
+    tab.open_referral(sent_id)
+    assert panel.result_text.toPlainText() == email and panel.email_to.text() == "referrals@goodthings.example"
+    assert "Sent on" in panel.intro.text() and "mailto:" in panel.mail_link.text()
+    detail.back_button.click()
+    loaded(qtbot, tab)
+
+    # A second referral to the same service is marked in the suggestions and refused.
+    tab.suggest()
+    loaded(qtbot, tab)
+    view = tab.making
+    row = next(r for r in range(view.model.rowCount()) if view.model.suggestion(r).service_name == "Online basics")
+    reference = services.referrals.get(coordinator, sent_id).reference
+    why = view.model.index(row, SuggestionColumn.WHY).data()
+    assert why.startswith(f"already referred: {reference}, sent")
+    assert reference in view.model.index(row, SuggestionColumn.WHY).data(Qt.ItemDataRole.ToolTipRole)
+    view.table.selectRow(view.proxy.mapFromSource(view.model.index(row, 0)).row())
+    view.make_button.click()
+    assert f"already has an open referral to {view.model.suggestion(row).service_name}: {reference}" in \
+        view.message.text()
+    assert len(services.referrals.for_resident(coordinator, resident)) == 1
 
 
 def test_the_default_need_is_what_the_chosen_service_covers_never_the_residents_health(
@@ -256,6 +286,11 @@ def test_stated_needs_without_an_assessment_and_a_phone_partner(qtbot, services,
     tab.detail.send_panel.send_button.click()
     text = tab.detail.send_panel.result_text.toPlainText()
     assert "020 7946 0123" in tab.detail.send_panel.intro.text() and f"{GUJARATI} Patel" in text
+    tab.detail.back_button.click()
+    loaded(qtbot, tab)
+    tab.open_referral(tab.panel.model.referral(0).id)  # reopened: the number and the words again
+    assert "020 7946 0123" in tab.detail.send_panel.intro.text()
+    assert tab.detail.send_panel.result_text.toPlainText() == text
 
 
 @pytest.mark.parametrize("method", ["api", "slip"])
@@ -404,9 +439,14 @@ def test_follow_ups_and_a_partner_csv_with_a_bad_row(qtbot, services, coordinato
     assert tab.stack.currentWidget() is view and view.model.rowCount() == 1
     assert view.model.follow_up(0).days_waiting == 20
     assert view.model.index(0, 1).data() == f"{ARABIC} Al-Amin"
+    assert "020 7946" in view.contact.text() or "@" in view.contact.text()  # how to reach the partner
+    assert view.contact.text().startswith(services.referrals.get(coordinator, referral_id).organisation_name)
     save_png(tab, artifacts, "referrals-follow-ups.png")
     view.open_button.click()
     assert tab.stack.currentWidget() is tab.detail and tab.detail.referral.id == referral_id
+    tab.detail.back_button.click()  # back where it was opened from, not an empty resident list
+    loaded(qtbot, tab)
+    assert tab.stack.currentWidget() is view and selected_row(view.table) == 0
     tab.back_to_list()
 
     sheet = tmp_path / "updates.csv"
@@ -427,6 +467,12 @@ def test_follow_ups_and_a_partner_csv_with_a_bad_row(qtbot, services, coordinato
     assert problems[0] == "" and problems[1]  # the unknown reference is refused, with why
     assert "2 rows: 1 will change a referral, 1 have a problem" in dialog.summary.text()
     save_png(dialog, artifacts, "referrals-csv-preview.png")
+    # The problem column takes the rest of the width and wraps; nothing is off to the right.
+    header = dialog.table.horizontalHeader()
+    assert header.sectionResizeMode(4) == QHeaderView.ResizeMode.Stretch
+    assert dialog.table.horizontalScrollBar().maximum() == 0
+    assert dialog.table.rowHeight(1) >= dialog.table.fontMetrics().lineSpacing()
+    assert dialog.file_label.toolTip() == str(sheet)
     dialog.apply_button.click()
     loaded(qtbot, dialog)
     assert "1 updates applied to 1 referrals" in dialog.message.text()

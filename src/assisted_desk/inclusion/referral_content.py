@@ -172,7 +172,7 @@ def _schedule_text(row: PartnerSchedule) -> str:
 
 
 def _partner_contact(service: PartnerService, organisation: PartnerOrganisation) -> tuple[str, ...]:
-    phone = partner_address(ReferralMethod.PHONE, service, organisation)
+    phone = show_phone(partner_address(ReferralMethod.PHONE, service, organisation))
     email = partner_address(ReferralMethod.EMAIL, service, organisation)
     url = service.url or organisation.url
     return tuple(x for x in (f"Phone: {phone}" if phone else "", f"Email: {email}" if email else "", url) if x)
@@ -212,7 +212,7 @@ def phone_call(shared: SharedDetails, service: PartnerService, organisation: Par
         f"{service.name}.", *_intro(shared), contact,
         "Could you tell us when you accept the referral, and whether they attend their first session?",
     ])
-    return PhoneCall(partner_address(ReferralMethod.PHONE, service, organisation), script)
+    return PhoneCall(show_phone(partner_address(ReferralMethod.PHONE, service, organisation)), script)
 
 
 def slip_content(session: Session, shared: SharedDetails, service: PartnerService,

@@ -10,14 +10,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from ..core.clock import as_utc
 from ..core.settings import SettingsService
-from .partner_models import PartnerService
+from ..desk.contact_details import show_phone
+from .partner_models import PartnerOrganisation, PartnerService
+from .referral_content import partner_address
 from .referral_models import Referral, ReferralEvent
-from .referral_vocab import DeliveryState, ReferralStatus
+from .referral_vocab import DeliveryState, ReferralMethod, ReferralStatus
 
 if TYPE_CHECKING:
     from .referrals import ReferralRecord
@@ -29,10 +31,11 @@ __all__ = [
 
 FOLLOW_UP_DAYS = "referral_follow_up_days"  # shared setting: days without news before a referral is chased
 DEFAULT_FOLLOW_UP_DAYS = 14
+DRAFT_FOLLOW_UP = timedelta(days=1)  # a draft left unsent this long (a consent refusal...) is chased
 MAX_FOLLOW_UP_DAYS = 180
 
 AWAITING = {
-    ReferralStatus.DRAFT: "waiting to be sent",
+    ReferralStatus.DRAFT: "draft not sent yet",
     ReferralStatus.SENT: "waiting for the partner to accept",
     ReferralStatus.ACCEPTED: "waiting to hear if they attended",
     ReferralStatus.DID_NOT_ATTEND: "waiting to hear if they rebooked or gave up the place",
@@ -48,6 +51,8 @@ class FollowUp:
     days_waiting: int  # whole days since the last update
     awaiting: str  # "waiting for the partner to accept", or what went wrong
     refused_by_system: bool  # the partner's API refused it: staff must send it another way or re-route
+    partner_phone: str = ""  # the partner's number for referrals, as shown ("020 7946 0123"), or ""
+    partner_email: str = ""  # the partner's email address for referrals, or ""
 
 
 @dataclass(frozen=True)
@@ -86,23 +91,34 @@ def follow_up_days(settings: SettingsService) -> int:
 
 def follow_ups(session: Session, now: datetime, days: int,
                records: Callable[[Session, Sequence[Referral]], Sequence[ReferralRecord]]) -> tuple[FollowUp, ...]:
-    """Open referrals with no update for more than `days`, and referrals a partner's system
-    refused, refused first, then longest waiting; `records` turns rows into read models."""
+    """Open referrals with no update for more than `days`, drafts left unsent for more than a day,
+    and referrals a partner's system refused, refused first, then longest waiting, each with the
+    partner's phone and email; `records` turns rows into read models."""
     cutoff = now - timedelta(days=days)
     open_statuses = [s.value for s in ReferralStatus if not s.is_closed]
-    stale = session.scalars(select(Referral).where(Referral.status.in_(open_statuses),
-                                                   Referral.last_update_at < cutoff)).all()
+    stale = session.scalars(select(Referral).where(or_(
+        and_(Referral.status.in_(open_statuses), Referral.last_update_at < cutoff),
+        and_(Referral.status == ReferralStatus.DRAFT.value, Referral.last_update_at < now - DRAFT_FOLLOW_UP)))).all()
     refused = session.scalars(select(Referral).where(Referral.delivery_state == DeliveryState.REFUSED.value,
                                                      Referral.status == ReferralStatus.SENT.value)).all()
+    rows = list({row.id: row for row in [*stale, *refused]}.values())
+    services = {s.id: s for s in session.scalars(select(PartnerService).where(
+        PartnerService.id.in_({row.service_id for row in rows})))} if rows else {}
+    organisations = {o.id: o for o in session.scalars(select(PartnerOrganisation).where(
+        PartnerOrganisation.id.in_({s.organisation_id for s in services.values()})))} if services else {}
     items = []
-    for record in records(session, list({row.id: row for row in [*stale, *refused]}.values())):
+    for record in records(session, rows):
         refused_now = record.delivery_state == DeliveryState.REFUSED and record.status == ReferralStatus.SENT
         if refused_now:
             awaiting = (f"the partner's system refused it ({record.last_error or 'no reason given'}): send it "
                         "another way, or re-route it")
         else:
             awaiting = AWAITING[record.status]
-        items.append(FollowUp(record, max(0, (now - as_utc(record.last_update_at)).days), awaiting, refused_now))
+        service = services[record.service_id]
+        organisation = organisations[service.organisation_id]
+        items.append(FollowUp(record, max(0, (now - as_utc(record.last_update_at)).days), awaiting, refused_now,
+                              show_phone(partner_address(ReferralMethod.PHONE, service, organisation)),
+                              partner_address(ReferralMethod.EMAIL, service, organisation)))
     items.sort(key=lambda f: (not f.refused_by_system, -f.days_waiting, f.referral.id))
     return tuple(items)
 

@@ -283,6 +283,42 @@ class ReferralService:
             email, call, slip = sending_content(session, method, shared, service, organisation)
             return SentReferral(record, method, shared, email, call, slip)
 
+    def sending_content(self, actor: Actor, referral_id: int) -> SentReferral:
+        """What staff were given to send an email, phone or slip referral (the email, the number and
+        what to say, the slip), built again for one that was sent and is still open, from the
+        resident's details as they are now by the same sharing rule as sending; the viewing is
+        audited. Refuses without refer-to-partners, a draft (send it first), a closed referral, an
+        API referral (the partner's system has it), and a resident whose consent to share with the
+        partner is no longer current (their details are not shown again)."""
+        require(actor, Permission.REFER_TO_PARTNERS)
+        with self.db.unit_of_work() as session:
+            row = self._row(session, referral_id)
+            status, method = ReferralStatus(row.status), ReferralMethod(row.method)
+            if status is ReferralStatus.DRAFT:
+                raise ValidationError(f"Referral {row.reference} has not been sent yet: send it first.",
+                                      field="status")
+            if status.is_closed:
+                raise ValidationError(f"Referral {row.reference} is closed ({status.label.lower()}): there is "
+                                      "nothing more to send.", field="status")
+            if method is ReferralMethod.API:
+                raise ValidationError(f"Referral {row.reference} goes through the partner's system: there is no "
+                                      "wording to send.", field="method")
+            resident = open_resident(session, row.resident_id)
+            service, organisation = _service_and_organisation(session, row.service_id)
+            try:
+                consent = consent_to_share(session, self.clock.now(), resident, organisation)
+            except ConsentToShareMissing as error:
+                raise ValidationError(f"The resident's details for {row.reference} cannot be shown again: their "
+                                      f"consent to share with {organisation.name} is no longer current. "
+                                      f"({error.message})", field="consent") from error
+            shared = details_to_share(session, self.clock, row)
+            record_audit(session, self.clock, actor, "referral.content_viewed", RECORD, row.id,
+                         f"{row.reference}: the {method.value} wording for {organisation.name} shown again under "
+                         f"consent {consent.id}")
+            record = self._record(session, row)
+            email, call, slip = sending_content(session, method, shared, service, organisation)
+            return SentReferral(record, method, shared, email, call, slip)
+
     # ---- following ----------------------------------------------------------------------------
 
     def record_update(self, actor: Actor, referral_id: int, to_status: ReferralStatus | str, *,

@@ -14,6 +14,7 @@ from pathlib import Path
 import shiboken6
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -28,14 +30,40 @@ from PySide6.QtWidgets import (
 from ...core.errors import DeskError
 from ...core.security import Actor
 from ...services import Services
-from ..admin.common import fit_columns, record_table, sortable_proxy
+from ..admin.common import record_table, sortable_proxy
 from ..forms import button
 from ..messages import FormMessage
 from ..workers import run_in_background
-from .referral_models import CsvPreviewModel, PreviewColumn, plain_text_labels
+from .referral_models import CsvPreviewModel, PreviewColumn, plain_text_labels, wrap_table
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # a partner's update sheet is a few kilobytes; refuse anything absurd
 SEVERAL = -1  # the partner box's "several partners" choice (no organisation has a negative id)
+
+
+class ElidedLabel(QLabel):
+    """One line that never widens the dialog: a long path loses its middle ("/home/…/updates.csv"),
+    and the whole of it is the tooltip (and the accessible description)."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.full_text = ""
+        self.set_full_text(text)
+
+    def set_full_text(self, text: str) -> None:
+        self.full_text = text
+        self.setToolTip(text)
+        self.setAccessibleDescription(text)
+        self._elide()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        self.setText(self.fontMetrics().elidedText(self.full_text, Qt.TextElideMode.ElideMiddle,
+                                                   max(self.width(), 40)))
 
 
 class CsvUpdatesDialog(QDialog):
@@ -72,16 +100,13 @@ class CsvUpdatesDialog(QDialog):
         self.warning.setObjectName("warning")
         self.warning.setAccessibleName(tr("Warning"))
         self.warning.hide()
-        self.file_label = QLabel(tr("No file chosen."))
-        self.file_label.setWordWrap(True)
-        self.file_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.file_label = ElidedLabel(tr("No file chosen."))
         self.file_label.setAccessibleName(tr("Chosen file"))
         self.choose_button = button(tr("&Choose file…"), tr("Choose the CSV file"))
         self.choose_button.clicked.connect(self.choose)
         self.model = CsvPreviewModel(self)
         self.table = record_table(tr("Rows of the file"), sortable_proxy(self, self.model), PreviewColumn.LINE)
-        self.table.setWordWrap(True)
-        fit_columns(self.table)
+        wrap_table(self.table, PreviewColumn.PROBLEM, widest_chars=28)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
@@ -151,7 +176,7 @@ class CsvUpdatesDialog(QDialog):
         """Read the file and preview it on the thread pool; the rows show when it is done."""
         self._forget_preview()
         self.data, self.path = None, path
-        self.file_label.setText(str(path))
+        self.file_label.set_full_text(str(path))
         try:
             if path.stat().st_size > MAX_FILE_BYTES:
                 self.message.show_error(self.tr("{0} is over 5 MB: that is not a partner's update sheet. Check "
@@ -186,8 +211,8 @@ class CsvUpdatesDialog(QDialog):
             return  # the partner or the file changed while this was being read
         self.preview = preview
         self.model.set_rows(preview.rows)
-        fit_columns(self.table)
-        self.table.resizeRowsToContents()  # a long problem wraps instead of being cut off
+        # A long problem wraps in the column that takes the rest of the width; rows grow to show it.
+        wrap_table(self.table, PreviewColumn.PROBLEM, widest_chars=28)
         good = preview.to_apply
         text = self.tr("{0} rows: {1} will change a referral, {2} have a problem and will be left out.").format(
             len(preview.rows), good, preview.with_problems)

@@ -28,12 +28,14 @@ from ...inclusion.matching import StatedNeeds
 from ...inclusion.referral_content import default_need_text
 from ...inclusion.referral_vocab import ReferralMethod, ReferralStatus, ServiceOffer
 from ...services import Services
-from ..admin.common import fit_columns, record_table, selected_row, sortable_proxy
+from ..admin.common import record_table, selected_row, sortable_proxy
 from ..desk.consent_dialogs import ConsentDialog
 from ..forms import button
 from ..messages import FormMessage
 from .partners_models import area_titles
-from .referral_models import SuggestionColumn, SuggestionsModel, plain_text_labels, status_with_delivery
+from ...desk.representatives import long_date
+from .referral_models import (SuggestionColumn, SuggestionsModel, plain_text_labels, status_label,
+                              status_with_delivery, wrap_table)
 
 
 class NeedsForm(QGroupBox):
@@ -108,7 +110,7 @@ class MakeReferralView(QWidget):
         self.model = SuggestionsModel(self)
         self.proxy = sortable_proxy(self, self.model)
         self.table = record_table(tr("Suggested services"), self.proxy, SuggestionColumn.RANK)
-        self.table.setWordWrap(True)
+        wrap_table(self.table, SuggestionColumn.WHY)
         self.table.activated.connect(lambda _index: self.need.setFocus())
         self.table.selectionModel().selectionChanged.connect(lambda *_args: self._prefill_need())
         self._prefilled = ""  # the need text last filled in for the chosen service
@@ -142,8 +144,9 @@ class MakeReferralView(QWidget):
         layout.addWidget(self.message)
         plain_text_labels(self)
 
-    def show_result(self, resident_id: int, resident_name: str, result) -> None:
-        """`result` is the matcher's MatchResult for this resident."""
+    def show_result(self, resident_id: int, resident_name: str, result, open_referrals=()) -> None:
+        """`result` is the matcher's MatchResult for this resident; `open_referrals` their
+        referrals (ReferralRecords): services with an open one are marked "already referred"."""
         tr = self.tr
         self.resident_id, self.result = resident_id, result
         self.message.clear_message()
@@ -155,8 +158,9 @@ class MakeReferralView(QWidget):
         lines = [tr("Looking for: {0}.").format(summary) if summary else tr("No needs to match on.")]
         lines += list(result.notes)
         self.needs.setText("\n".join(lines))
+        self.model.set_open_referrals(open_referrals)
         self.model.set_rows(result.suggestions)
-        fit_columns(self.table)
+        wrap_table(self.table, SuggestionColumn.WHY)
         if result.suggestions:
             self.table.selectRow(0)
         self.excluded.setText(excluded_sentence(self, result))
@@ -199,6 +203,14 @@ class MakeReferralView(QWidget):
             self.message.show_error(self.tr("Choose a service in the list first."))
             return
         self.message.clear_message()
+        already = self.model.open_referral(suggestion)
+        if already is not None:
+            self.message.show_error(self.tr(
+                "{0} already has an open referral to {1}: {2}, {3}. Open that one instead; to change where it "
+                "goes, re-route it.").format(already.resident_name, suggestion.service_name, already.reference,
+                                            status_label(already.status).lower()))
+            self.table.setFocus()
+            return
         try:
             record = self.services.referrals.draft(
                 self.actor, self.resident_id, suggestion.service_id, need_areas=suggestion.covered_needs,
@@ -247,11 +259,26 @@ class SendPanel(QWidget):
         self.consent_button = button(tr("Record &consent…"), tr("Record consent to share"))
         self.consent_button.clicked.connect(self.record_consent)
         self.message = FormMessage(self)
+        self.shown_for: int | None = None  # the referral whose sending wording is on screen
+        self.email_to = QLineEdit()
+        self.email_to.setReadOnly(True)
+        self.email_to.setAccessibleName(tr("Email to"))
+        self.email_subject = QLineEdit()
+        self.email_subject.setReadOnly(True)
+        self.email_subject.setAccessibleName(tr("Email subject"))
+        self.email_fields = QWidget()
+        fields = QGridLayout(self.email_fields)
+        fields.setContentsMargins(0, 0, 0, 0)
+        for n, (label_text, field) in enumerate(((tr("To"), self.email_to), (tr("Subject"), self.email_subject))):
+            label = QLabel(label_text)
+            label.setBuddy(field)
+            fields.addWidget(label, n, 0)
+            fields.addWidget(field, n, 1)
         self.result_text = QPlainTextEdit()
         self.result_text.setReadOnly(True)
         self.result_text.setAccessibleName(tr("What to send"))
         self.result_text.setMaximumHeight(160)
-        self.copy_button = button(tr("Cop&y the text"), tr("Copy the text"))
+        self.copy_button = button(tr("Cop&y the text"), tr("Copy the text (the email's body)"))
         self.copy_button.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.result_text.toPlainText()))
         self.mail_link = QLabel()
         self.mail_link.setOpenExternalLinks(True)
@@ -268,14 +295,16 @@ class SendPanel(QWidget):
         layout.addWidget(self.intro)
         layout.addWidget(self.message)
         layout.addLayout(row)
+        layout.addWidget(self.email_fields)
         layout.addWidget(self.result_text)
         self.reset()
         plain_text_labels(self)
 
     def reset(self) -> None:
         self.missing_for = ""
+        self.shown_for = None
         self.message.clear_message()
-        for widget in (self.result_text, self.copy_button, self.mail_link, self.consent_button):
+        for widget in (self.result_text, self.copy_button, self.mail_link, self.consent_button, self.email_fields):
             widget.hide()
 
     def show_for(self, referral) -> None:
@@ -289,9 +318,26 @@ class SendPanel(QWidget):
         elif method is ReferralMethod.API and not self.result_text.isVisible():
             self.intro.setText(self.tr("Sent through the partner's system: {0}.").format(
                 status_with_delivery(self, referral)))
-        elif not self.result_text.isVisible():
+        elif referral.is_open and self.shown_for != referral.id:
+            self.show_again(referral)
+            return
+        elif not referral.is_open:
+            self.reset()
             self.intro.setText("")
         self.intro.setVisible(bool(self.intro.text()))
+
+    def show_again(self, referral) -> None:
+        """A sent email, phone or slip referral, reopened: the same wording again, built from the
+        resident's details as they are now (the service audits the viewing)."""
+        try:
+            result = self.services.referrals.sending_content(self.actor, referral.id)
+        except DeskError as error:
+            self.intro.setText("")
+            self.intro.hide()
+            self.message.show_error(error.message)
+            self.shown_for = referral.id  # said once: a reload does not ask (and audit) again
+            return
+        self.show_sent(result, again=True)
 
     def send(self) -> None:
         self.message.clear_message()
@@ -355,30 +401,38 @@ class SendPanel(QWidget):
             self.dialog = None
         dialog.deleteLater()
 
-    def show_sent(self, result) -> None:
+    def show_sent(self, result, again: bool = False) -> None:
         """What the method leaves staff to do: an email to send, a number to call, a slip to print,
-        or nothing (the partner's system has it queued)."""
+        or nothing (the partner's system has it queued). `again`: a sent referral reopened."""
         tr = self.tr
         method = ReferralMethod(result.method)
+        self.shown_for = result.referral.id
         self.mail_link.hide()
+        self.email_fields.hide()
         text = ""
+        sent_at = result.referral.sent_at
+        done = (tr("Sent on {0}.").format(long_date(sent_at)) if again and sent_at else
+                tr("Sent.") if again else tr("Marked as sent."))
         if method is ReferralMethod.EMAIL:
             email = result.email
-            self.intro.setText(tr("Marked as sent. Now send this email to {0} from the desk's mailbox (copy it, "
-                                  "or open it in your email program).").format(email.to))
-            text = tr("To: {0}\nSubject: {1}\n\n{2}").format(email.to, email.subject, email.body)
+            self.intro.setText(tr("{0} The email to send to {1} from the desk's mailbox (copy the text, or open it "
+                                  "in your email program):").format(done, email.to))
+            self.email_to.setText(email.to)
+            self.email_subject.setText(email.subject)
+            self.email_fields.show()
+            text = email.body
             link = f"mailto:{quote(email.to, safe='@')}?subject={quote(email.subject)}&body={quote(email.body)}"
             self.mail_link.setText(f'<a href="{link}">{tr("Open in email program")}</a>')
             self.mail_link.show()
         elif method is ReferralMethod.PHONE:
             call = result.phone_call
-            self.intro.setText(tr("Marked as sent. Now phone {0} on {1} and say:").format(
-                self.referral.organisation_name, call.number))
+            self.intro.setText(tr("{0} Phone {1} on {2} and say:").format(
+                done, result.referral.organisation_name, call.number))
             text = call.script
         elif method is ReferralMethod.SLIP:
             slip = result.slip
-            self.intro.setText(tr("Marked as sent. Give the resident the referral slip: printing it comes with the "
-                                  "printing feature; until then copy this text onto a slip."))
+            self.intro.setText(tr("{0} Give the resident the referral slip: printing it comes with the printing "
+                                  "feature; until then copy this text onto a slip.").format(done))
             text = slip_text(self, slip)
         else:
             self.intro.setText(tr("Queued for {0}'s system: it goes as soon as the desk can reach it (now: {1}).")

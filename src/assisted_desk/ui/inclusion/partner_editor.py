@@ -31,20 +31,44 @@ NEW_ORGANISATION = -1
 
 
 class Ticks(QWidget):
-    """A tick box per choice, two to a row; `values()` in the order offered."""
+    """A tick box per choice, two to a row when both fit side by side, else one (at large text
+    sizes, or a narrow window): never wider than the form. `values()` in the order offered."""
 
     def __init__(self, choices: list[tuple[str, str]], name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName(name)
         self.boxes: dict[str, QCheckBox] = {}
-        grid = QGridLayout(self)
-        grid.setContentsMargins(0, 0, 0, 0)
-        for n, (value, label) in enumerate(choices):
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        for value, label in choices:
             box = QCheckBox(label)
             box.setAccessibleName(f"{name}: {label}")
             self.boxes[value] = box
-            grid.addWidget(box, n // 2, n % 2)
+        self.columns = 0
+        self._lay_out(1)
         self.setFocusProxy(next(iter(self.boxes.values()), None))
+
+    def _lay_out(self, columns: int) -> None:
+        if columns == self.columns:
+            return
+        self.columns = columns
+        for box in self.boxes.values():
+            self.grid.removeWidget(box)
+        for n, box in enumerate(self.boxes.values()):
+            self.grid.addWidget(box, n // columns, n % columns)
+
+    def widest_box(self) -> int:
+        return max((box.sizeHint().width() for box in self.boxes.values()), default=0)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        # Two columns only when two of the widest box fit: the skill areas' titles are long.
+        self._lay_out(2 if 2 * self.widest_box() + self.grid.horizontalSpacing() <= event.size().width() else 1)
+
+    def minimumSizeHint(self):
+        hint = super().minimumSizeHint()
+        hint.setWidth(min(hint.width(), self.widest_box()))
+        return hint
 
     def values(self) -> tuple[str, ...]:
         return tuple(value for value, box in self.boxes.items() if box.isChecked())
@@ -104,6 +128,8 @@ class ServiceEditor(RecordDialog):
         holder = QWidget()
         self.form = QFormLayout(holder)
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        # At double text size a field too wide beside its label goes under it, never off to the right.
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.scroll = QScrollArea()
         self.scroll.setWidgetResizable(True)
         self.scroll.setWidget(holder)
@@ -299,16 +325,26 @@ class NotesDialog(RecordDialog):
         super().__init__(parent)
         self.services, self.actor, self.record = services, actor, record
         tr = self.tr
-        self.set_title(tr("Our notes on {0}").format(record.name),
-                       tr("Kept when the directory is refreshed. The directory says it {0}.").format(
-                           tr("takes referrals") if record.accepting_referrals else tr("does not take referrals")))
+        if record.imported:
+            self.set_title(tr("Our notes on {0}").format(record.name),
+                           tr("Kept when the directory is refreshed. The directory says it {0}.").format(
+                               tr("takes referrals") if record.accepting_referrals else tr("does not take referrals")))
+        else:
+            self.set_title(tr("Our notes on {0}").format(record.name),
+                           tr("Our own notes on a service we added by hand."))
         self.notes = self.add_field("local_notes", tr("&Notes"), QPlainTextEdit(), tr("Our notes"))
         self.notes.setTabChangesFocus(True)
         self.notes.setPlainText(record.local_notes)
         self.accepting = self.add_field("accepting", tr("&Takes referrals now"), QComboBox(), tr("Takes referrals now"))
-        for label, value in ((tr("As the directory says"), None), (tr("Yes"), True), (tr("No"), False)):
-            self.accepting.addItem(label, value)
-        self.accepting.setCurrentIndex(max(0, self.accepting.findData(record.local_accepting)))
+        if record.imported:
+            for label, value in ((tr("As the directory says"), None), (tr("Yes"), True), (tr("No"), False)):
+                self.accepting.addItem(label, value)
+            self.accepting.setCurrentIndex(max(0, self.accepting.findData(record.local_accepting)))
+        else:  # no directory to follow: only yes or no, as it stands now
+            for label, value in ((tr("Yes"), True), (tr("No"), False)):
+                self.accepting.addItem(label, value)
+            now = record.local_accepting if record.local_accepting is not None else record.accepting_referrals
+            self.accepting.setCurrentIndex(self.accepting.findData(bool(now)))
         self.capacity = self.add_field("local_capacity_note", tr("&Capacity note"), QLineEdit(), tr("Capacity note"))
         self.capacity.setPlaceholderText(tr("e.g. full until January"))
         self.capacity.setText(record.local_capacity_note)
@@ -321,7 +357,10 @@ class NotesDialog(RecordDialog):
             record = self.services.partners.set_service_notes(self.actor, record.id, self.notes.toPlainText(),
                                                               expected_version=record.version)
             self.record = record  # saved: a refusal below must not make the next Save a conflict
-        return self.services.partners.set_service_capacity(self.actor, record.id, self.accepting.currentData(),
+        accepting = self.accepting.currentData()
+        if not record.imported and accepting == record.accepting_referrals:
+            accepting = None  # what it was added with: no override to keep
+        return self.services.partners.set_service_capacity(self.actor, record.id, accepting,
                                                            self.capacity.text(), expected_version=record.version)
 
     def adopt(self, record) -> str:

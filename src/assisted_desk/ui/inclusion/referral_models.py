@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QWidget
 
 from ...core.clock import as_utc, local_text
 from ...inclusion.referral_vocab import DeliveryState, ReferralMethod, ReferralStatus, UpdateSource
@@ -25,6 +25,26 @@ def plain_text_labels(root: QWidget) -> None:
     for label in labels:
         if not label.openExternalLinks():
             label.setTextFormat(Qt.TextFormat.PlainText)
+
+
+def wrap_table(view: QTableView, stretch: int, widest_chars: int = 22) -> None:
+    """Columns fit their contents up to about `widest_chars` characters of the view's own font (so
+    twice as wide at double text size), the `stretch` column takes the rest of the width, and the
+    words wrap: rows grow to show all of each cell, and nothing is pushed off to the right."""
+    view.setWordWrap(True)
+    view.setTextElideMode(Qt.TextElideMode.ElideRight)
+    header = view.horizontalHeader()
+    header.setStretchLastSection(False)
+    widest = view.fontMetrics().averageCharWidth() * widest_chars
+    for column in range(header.count()):
+        if column == stretch:
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+            continue
+        header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+        view.resizeColumnToContents(column)
+        if header.sectionSize(column) > widest:
+            header.resizeSection(column, widest)
+    view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
 
 
 def status_label(value) -> str:
@@ -49,9 +69,37 @@ class SuggestionsModel(RecordsModel):
     def __init__(self, parent: QObject | None = None) -> None:
         tr = self.tr
         super().__init__([tr("Rank"), tr("Service"), tr("Organisation"), tr("Distance"), tr("Why")], parent)
+        self._open: dict[int, object] = {}  # service id -> the resident's open referral to it
+
+    def set_open_referrals(self, referrals) -> None:
+        """Mark the services the resident already has an open referral to (ReferralRecords)."""
+        self.beginResetModel()
+        self._open = {}
+        for record in referrals:
+            if record.is_open:
+                self._open.setdefault(record.service_id, record)
+        self.endResetModel()
 
     def suggestion(self, row: int):
         return self._rows[row]
+
+    def open_referral(self, suggestion):
+        """The resident's open referral to this suggestion's service, or None."""
+        return self._open.get(suggestion.service_id)
+
+    def already(self, record) -> str:
+        referral = self.open_referral(record)
+        if referral is None:
+            return ""
+        return self.tr("already referred: {0}, {1}").format(referral.reference,
+                                                            status_label(referral.status).lower())
+
+    def why(self, record) -> str:
+        text = record.reasons
+        if record.checks:
+            text = self.tr("{0} — check: {1}").format(text, "; ".join(record.checks))
+        already = self.already(record)
+        return f"{already}. {text}" if already else text
 
     def text(self, record, column: int) -> str:
         column = SuggestionColumn(column)
@@ -67,21 +115,19 @@ class SuggestionsModel(RecordsModel):
             if record.distance_miles < 0.1:
                 return self.tr("under 0.1 miles")
             return self.tr("{0:.1f} miles").format(record.distance_miles)
-        if record.checks:
-            return self.tr("{0} — check: {1}").format(record.reasons, "; ".join(record.checks))
-        return record.reasons
+        return self.why(record)
 
     def tooltip(self, record, column: int) -> str:
         if column != SuggestionColumn.WHY:
             return ""
-        lines = [record.reasons]
+        lines = [self.already(record), record.reasons]
         if record.not_covered:
             lines.append(self.tr("Does not cover: {0}").format(record.missing))
         if record.checks:
             lines.append(self.tr("Check: {0}").format("; ".join(record.checks)))
         if record.capacity_note:
             lines.append(record.capacity_note)
-        return "\n".join(lines)
+        return "\n".join(line for line in lines if line)
 
     def sort_key(self, record, column: int, row: int):
         if column == SuggestionColumn.RANK:
@@ -194,8 +240,24 @@ class FollowUpsModel(RecordsModel):
             return status_with_delivery(self, record)
         return follow_up.awaiting
 
+    def tooltip(self, follow_up, column: int) -> str:
+        return partner_contact_text(self, follow_up)
+
     def sort_key(self, follow_up, column: int, row: int):
         return follow_up.days_waiting if column == FollowUpColumn.WAITING else None
+
+
+def partner_contact_text(owner: QObject, follow_up) -> str:
+    """"Adult Learning Service: phone 020 7946 0123, email referrals@example.org" (what is known)."""
+    ways = []
+    if follow_up.partner_phone:
+        ways.append(owner.tr("phone {0}").format(follow_up.partner_phone))
+    if follow_up.partner_email:
+        ways.append(owner.tr("email {0}").format(follow_up.partner_email))
+    if not ways:
+        return owner.tr("{0}: the directory has no phone or email for them.").format(
+            follow_up.referral.organisation_name)
+    return owner.tr("{0}: {1}").format(follow_up.referral.organisation_name, ", ".join(ways))
 
 
 class HistoryColumn(enum.IntEnum):

@@ -25,7 +25,8 @@ from ..workers import run_in_background
 from .csv_updates import CsvUpdatesDialog
 from .make_referral import MakeReferralView
 from .referral_detail import ReferralDetail, RerouteDialog
-from .referral_models import FollowUpColumn, FollowUpsModel, ReferralColumn, ReferralsModel, plain_text_labels
+from .referral_models import (FollowUpColumn, FollowUpsModel, ReferralColumn, ReferralsModel, partner_contact_text,
+                              plain_text_labels)
 
 
 class ResidentReferrals(QWidget):
@@ -99,6 +100,11 @@ class FollowUpsView(QWidget):
         self.proxy = sortable_proxy(self, self.model)
         self.table = record_table(tr("Referrals to follow up"), self.proxy, FollowUpColumn.WAITING,
                                   Qt.SortOrder.DescendingOrder)
+        self.table.selectionModel().selectionChanged.connect(lambda *_args: self._show_contact())
+        self.contact = QLabel()
+        self.contact.setWordWrap(True)
+        self.contact.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.contact.setAccessibleName(tr("How to reach the partner"))
         self.open_button = button(tr("&Open"), tr("Open the chosen referral"))
         self.message = FormMessage(self)
         layout = QVBoxLayout(self)
@@ -106,6 +112,7 @@ class FollowUpsView(QWidget):
         layout.addWidget(title)
         layout.addWidget(self.status)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.contact)
         layout.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.message)
         plain_text_labels(self)
@@ -115,6 +122,7 @@ class FollowUpsView(QWidget):
         fit_columns(self.table)
         if rows:
             self.table.selectRow(0)
+        self._show_contact()
         self.open_button.setEnabled(bool(rows))
         if not rows:
             self.status.setText(self.tr("Nothing to follow up: every open referral has recent news."))
@@ -127,6 +135,12 @@ class FollowUpsView(QWidget):
     def selected(self):
         row = selected_row(self.table)
         return None if row is None else self.model.follow_up(row)
+
+    def _show_contact(self) -> None:
+        """The chosen line's partner, and how to reach them: the number to phone is right here."""
+        chosen = self.selected()
+        self.contact.setText(partner_contact_text(self, chosen) if chosen is not None else "")
+        self.contact.setVisible(chosen is not None)
 
 
 class ReferralsTab(QWidget):
@@ -170,7 +184,8 @@ class ReferralsTab(QWidget):
         self.making.made.connect(self.open_referral)
         self.making.suggest_requested.connect(self.suggest)
         self.detail = ReferralDetail(services, actor)
-        self.detail.closed.connect(self.back_to_list)
+        self.detail_from: QWidget | None = None  # the page a referral was opened from: Back returns there
+        self.detail.closed.connect(self.back_from_detail)
         self.detail.changed.connect(self.reload)
         self.detail.reroute_requested.connect(self.reroute)
         self.follow_ups = FollowUpsView()
@@ -247,6 +262,13 @@ class ReferralsTab(QWidget):
         self.reload()
         self.panel.table.setFocus()
 
+    def back_from_detail(self) -> None:
+        """Back where the referral was opened: the follow-ups (read again), or the resident's list."""
+        if self.detail_from is self.follow_ups:
+            self.show_follow_ups(keep=self.detail.referral.id if self.detail.referral else None)
+        else:
+            self.back_to_list()
+
     # ---- suggestions and making a referral ----------------------------------------------------
 
     def suggest(self, stated=None) -> None:
@@ -259,20 +281,22 @@ class ReferralsTab(QWidget):
         services, actor, resident_id, name = self.services, self.actor, self.resident_id, self.resident_name
 
         def work():
+            referrals = services.referrals.for_resident(actor, resident_id)
             try:
-                return services.matcher.suggest(actor, resident_id, needs=stated)
+                return services.matcher.suggest(actor, resident_id, needs=stated), referrals
             except ValidationError as error:
                 if error.field != "needs" or stated is not None:
                     raise
-                return error
+                return error, referrals
 
-        def done(result) -> None:
+        def done(answer) -> None:
+            result, referrals = answer
             if resident_id != self.resident_id:
                 return
             if isinstance(result, ValidationError):
                 self.making.ask_for_needs(resident_id, name, result.message)
             else:
-                self.making.show_result(resident_id, name, result)
+                self.making.show_result(resident_id, name, result, referrals)
             self.stack.setCurrentWidget(self.making)
 
         self._run(work, done)
@@ -285,7 +309,10 @@ class ReferralsTab(QWidget):
             self.open_referral(referral.id)
 
     def open_referral(self, referral_id: int) -> None:
+        came_from = self.stack.currentWidget()
         if self.detail.open(referral_id):
+            if came_from is not self.detail:  # a re-routed one opened from the detail keeps the way back
+                self.detail_from = came_from
             self.stack.setCurrentWidget(self.detail)
             self.detail.back_button.setFocus()
         else:
@@ -320,11 +347,14 @@ class ReferralsTab(QWidget):
 
     # ---- follow-ups and partners' CSV updates ------------------------------------------------
 
-    def show_follow_ups(self) -> None:
+    def show_follow_ups(self, keep: int | None = None) -> None:
+        """The follow-up list; `keep`: the referral to choose again in it, when it is still there."""
         services, actor = self.services, self.actor
 
         def done(rows) -> None:
             self.follow_ups.set_follow_ups(rows)
+            row = next((n for n, f in enumerate(rows) if f.referral.id == keep), None)
+            select_source_row(self.follow_ups.table, row)
             self.stack.setCurrentWidget(self.follow_ups)
             self.follow_ups.table.setFocus()
 
