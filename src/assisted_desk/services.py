@@ -38,6 +38,7 @@ from .inclusion.matching import ServiceMatcher
 from .inclusion.referral_csv import PartnerUpdatesImport
 from .inclusion.referral_sender import ReferralSender
 from .inclusion.referrals import ReferralService
+from .printing.print_records import PrintLog
 
 
 @dataclass
@@ -68,6 +69,7 @@ class Services:
     referrals: ReferralService
     partner_updates: PartnerUpdatesImport  # partners' spreadsheets of referral updates
     referral_sender: ReferralSender  # referrals to partners' APIs, run with the outbox
+    print_log: PrintLog  # every guide, plan and slip printed or saved, for the timeline and reports
     notice: str = ""  # something the person should know about how the database was opened
 
     def close(self) -> None:
@@ -146,4 +148,5 @@ def open_services(
         referrals=ReferralService(db, clock, consent, settings),
         partner_updates=PartnerUpdatesImport(db, clock),
         referral_sender=ReferralSender(db, clock, secrets),
+        print_log=PrintLog(db, clock),
     )

@@ -10,6 +10,7 @@ import shutil
 import stat
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -263,3 +264,97 @@ def test_the_guides_area_in_the_main_window_for_desk_staff(qtbot, services, desk
         window.handing_over = True
         window.close()
         wait_for_background_jobs()
+
+
+# ---- printed for a resident --------------------------------------------------------------------------
+
+
+def header_text(path: Path) -> str:
+    """pypdf's text, NFKC: Arabic reshaped for print reads back in logical order."""
+    import unicodedata
+    return unicodedata.normalize("NFKC", pdf_text(path))
+
+
+@sqlite_only
+@cups_only
+def test_printed_for_a_resident_with_their_header_language_and_timeline(qtbot, services, admin, desk, tmp_path,
+                                                                        monkeypatch, artifacts):
+    from assisted_desk.desk.resident_input import ResidentInput
+    from assisted_desk.printing.print_records import PRINTED
+    resident = services.residents.register(admin, ResidentInput(given_name="محمد", family_name="الفارسي",
+                                                                preferred_language="polski"))
+    page = open_page(qtbot, services, desk)
+    assert page.resident_panel.isHidden() and page.resident_id is None
+    page.search.setText("council tax")
+    page.table.selectRow(titles(page).index("pay-council-tax"))
+    assert page.language.currentData() == "en"
+    page.for_resident.click()
+    assert not page.resident_panel.isHidden()
+    page.resident_choice.choose(resident.id, resident.name)
+    qtbot.waitUntil(lambda: page.language.currentData() == "pl", timeout=10_000)  # their preferred language
+    page.next_steps.setPlainText("Przynieś list z urzędu w czwartek.")
+    previewed(qtbot, page, page.preview_button.click)
+    rendered = page.rendered
+    assert rendered.resident_id == resident.id and rendered.guide.language == "pl"
+    text = header_text(rendered.pdf)
+    assert "محمد" in text and "الفارسي" in text and "Przynieś list z urzędu" in text
+    assert "Printed on 23 November 2026 by Desk at Central Library" in text
+    assert f"For {resident.name}" in page.preview_status.text()
+    save_png(page, artifacts, "guides-for-resident-1x.png")
+
+    monkeypatch.setattr(page, "choose_printer", lambda: PrintTarget("Desk_Printer"))
+    broken = fake_lp(tmp_path / "broken", fails=True)
+    monkeypatch.setenv("PATH", f"{broken}{os.pathsep}{os.environ['PATH']}")
+    page.print_button.click()
+    idle(qtbot, page)
+    assert page.message.property("kind") == "error"
+    assert services.print_log.for_resident(desk, resident.id) == ()  # a failed print records nothing
+
+    spool = fake_lp(tmp_path / "good")
+    monkeypatch.setenv("PATH", f"{spool}{os.pathsep}{os.environ['PATH']}")
+    page.print_button.click()
+    idle(qtbot, page)
+    assert page.message.property("kind") == "info", page.message.text()
+    assert "محمد" in header_text(spool / "printed.pdf")  # the header went to the printer too
+    [line] = [item for item in services.timeline.for_resident(desk, resident.id) if item.kind == PRINTED]
+    assert line.title == f"Guide printed: {rendered.guide.title} (standard, Polish)"
+    assert line.detail == "on Desk_Printer · by Desk · at Central Library"
+
+    page.resident_choice.clear()  # a plain guide again: no header, recorded for nobody
+    target = tmp_path / "plain.pdf"
+    monkeypatch.setattr(page, "ask_save_path", lambda suggested: str(target))
+    page.save_button.click()
+    idle(qtbot, page)
+    assert page.rendered.resident_id is None and "محمد" not in header_text(target)
+    [count] = services.print_log.guides_handed_out(admin, since=datetime(2026, 11, 1, tzinfo=timezone.utc),
+                                                   until=datetime(2026, 12, 1, tzinfo=timezone.utc))
+    assert (count.guide_slug, count.prints, count.for_residents) == ("pay-council-tax", 2, 1)
+    assert len(services.print_log.for_resident(desk, resident.id)) == 1
+
+
+@sqlite_only
+def test_a_language_without_a_translation_stays_english_and_the_panel_at_double_text(
+        qtbot, qapp, request, services, admin, desk, artifacts):
+    from assisted_desk.desk.resident_input import ResidentInput
+    double_the_text(qapp, request)
+    resident = services.residents.register(admin, ResidentInput(given_name="Łukasz", family_name="Nowak",
+                                                                preferred_language="Arabic"))
+    page = open_page(qtbot, services, desk, width=2200, height=1440)
+    page.search.setText("council tax")
+    page.table.selectRow(titles(page).index("pay-council-tax"))
+    page.for_resident.click()
+    page.resident_choice.finder.set_query("Nowak")
+    qtbot.waitUntil(lambda: page.resident_choice.finder.model.rowCount() == 1, timeout=10_000)
+    table = page.resident_choice.finder.table
+    table.setFocus()
+    table.setCurrentIndex(table.model().index(0, 0))
+    qtbot.keyClick(table, Qt.Key.Key_Return)
+    assert page.resident_id == resident.id
+    qtbot.waitUntil(lambda: page.resident_language == "ar", timeout=10_000)
+    assert page.language.currentData() == "en"  # no Arabic translation: English
+    previewed(qtbot, page, page.preview_button.click)
+    assert "Łukasz Nowak" in pdf_text(page.rendered.pdf)
+    assert unnamed_widgets(page) == []
+    save_png(page, artifacts, "guides-for-resident-2x.png")
+    page.for_resident.click()  # closing the panel un-chooses the resident
+    assert page.resident_id is None and page.resident_panel.isHidden()

@@ -4,7 +4,12 @@
 Everything slow runs off the GUI thread: reading the guide files, rendering the PDF and drawing
 its pages, saving, and sending to the printer. The PDF that is previewed is the one printed or
 saved; when the printer fails, that PDF is kept in the desk's printouts folder and the message
-says where, so nothing has to be done again."""
+says where, so nothing has to be done again.
+
+Printed for a resident (optional: "For a resident…"), the guide carries their personal header,
+comes in their preferred language when a translation exists, and each print or save is recorded
+on their timeline; without one it is still recorded, for the count of guides handed out. A print
+is recorded only once the printer has taken it."""
 
 from __future__ import annotations
 
@@ -36,8 +41,11 @@ from ...core.errors import DeskError
 from ...core.security import Actor
 from ...printing.guides import ENGLISH, Guide, GuideLibrary
 from ...printing.layout import PrintFormat
+from ...printing.personal import MAX_NEXT_STEPS, header_for
+from ...printing.print_records import PrintKind, PrintMethod
 from ..messages import FormMessage
 from ..workers import run_in_background
+from .for_resident import ForResident
 from .model import GuideColumn, GuideListModel, language_name
 from .preview import PagesView
 from .printer import PrintTarget, keep_pdf, paint_to_printer, send_with_lp, uses_cups
@@ -129,6 +137,19 @@ class GuidesPage(QWidget):
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(self.for_whom)
         left_layout.addWidget(self.found)
+        self.for_resident_box = ForResident(self.services, self.actor)
+        self.for_resident_box.changed.connect(self._choice_changed)
+        self.for_resident_box.language_known.connect(lambda _language: self._resident_language_known())
+        self.for_resident_box.failed.connect(lambda text: self.message.show_error(text))
+        # The parts tests and keyboard users reach directly.
+        self.for_resident = self.for_resident_box.toggle
+        self.resident_panel = self.for_resident_box.panel
+        self.resident_choice = self.for_resident_box.choice
+        self.next_steps = self.for_resident_box.next_steps
+        left_layout.addWidget(self.for_resident_box, 1)
+        # With the resident finder open, the guides found keep room for a few rows.
+        self.table.setMinimumHeight(self.table.verticalHeader().defaultSectionSize() * 4
+                                    + self.table.horizontalHeader().sizeHint().height() + 4)
 
         self.format = QComboBox()
         self.format.setAccessibleName(tr("Format"))
@@ -271,6 +292,8 @@ class GuidesPage(QWidget):
         rows = self.table.selectionModel().selectedRows()
         languages = self.model.languages(self.proxy.mapToSource(rows[0]).row()) if rows else ()
         wanted = self.language.currentData() or ENGLISH
+        if self.resident_language in languages:
+            wanted = self.resident_language
         self.language.blockSignals(True)
         self.language.clear()
         slug = self.model.guide(self.proxy.mapToSource(rows[0]).row()).slug if rows else ""
@@ -298,13 +321,31 @@ class GuidesPage(QWidget):
         self.save_button.setEnabled(has_guide and not self.busy)
         self.print_button.setEnabled(has_guide and not self.busy)
 
+    # ---- for a resident ----------------------------------------------------------------------
+
+    @property
+    def resident_id(self) -> int | None:
+        return self.for_resident_box.resident_id
+
+    @property
+    def resident_language(self) -> str | None:
+        return self.for_resident_box.language
+
+    def chosen_next_steps(self) -> str:
+        return self.for_resident_box.chosen_next_steps()
+
+    def _resident_language_known(self) -> None:
+        self._guide_chosen()  # the resident's language, where the guide has it
+        self._choice_changed()
+
     # ---- preview -----------------------------------------------------------------------------
 
     def _is_current(self) -> bool:
         """The preview on screen is of the guide, language and format now chosen."""
         guide, rendered = self.selected_guide(), self.rendered
         return (rendered is not None and guide is not None and rendered.guide == guide
-                and rendered.fmt == self.chosen_format())
+                and rendered.fmt == self.chosen_format() and rendered.resident_id == self.resident_id
+                and rendered.next_steps == self.chosen_next_steps())
 
     def preview(self, then=None) -> None:
         """Render the chosen guide in the chosen format, off the GUI thread, and show its pages;
@@ -314,6 +355,12 @@ class GuidesPage(QWidget):
             self.message.show_info(self.tr("Find a guide first: type the resident's words in the search box."))
             return
         fmt = self.chosen_format()
+        resident_id, next_steps = self.resident_id, self.chosen_next_steps()
+        if len(next_steps) > MAX_NEXT_STEPS:
+            self.message.show_error(self.tr("“What happens next” is {0} characters long; keep it to {1}.").format(
+                len(next_steps), MAX_NEXT_STEPS))
+            return
+        services, actor = self.services, self.actor
         self._generation += 1
         generation = self._generation
         self._after_render = then
@@ -335,15 +382,24 @@ class GuidesPage(QWidget):
                 self.preview_status.setText(self.tr("No preview."))
                 self.message.show_error(error.message)
 
-        run_in_background(lambda: render_for_preview(guide, fmt, folder, width), shown, failed)
+        def render() -> RenderedGuide:
+            header = header_for(services, actor, resident_id, next_steps=next_steps) \
+                if resident_id is not None else None
+            return render_for_preview(guide, fmt, folder, width, header=header, resident_id=resident_id,
+                                      next_steps=next_steps)
+
+        run_in_background(render, shown, failed)
 
     def _show_pages(self, rendered: RenderedGuide) -> None:
         self.rendered = rendered
         self.scroll.show_pages(rendered.images)
         guide = rendered.guide
-        self.preview_status.setText(self.tr("“{0}”, {1}, {2}: {3} page(s), as it will print.").format(
+        text = self.tr("“{0}”, {1}, {2}: {3} page(s), as it will print.").format(
             guide.title, self.tr(FORMAT_NAMES[rendered.fmt]).lower(), self.tr(language_name(guide.language)),
-            rendered.pages))
+            rendered.pages)
+        if rendered.header is not None:
+            text += " " + self.tr("For {0}, with their header.").format(rendered.header.resident_name)
+        self.preview_status.setText(text)
 
     @property
     def page_labels(self) -> list[QLabel]:
@@ -375,11 +431,39 @@ class GuidesPage(QWidget):
             self._save_to(Path(path))
 
     def _save_to(self, target: Path) -> None:
-        source = self.rendered.pdf
+        rendered = self.rendered
+        record = self._recorder(rendered, PrintMethod.PDF, "")
         self._start_busy(self.tr("Saving {0}…").format(target))
-        run_in_background(lambda: copy_pdf(source, target),
-                          lambda saved: self._finish(self.tr("Saved the guide as {0}.").format(saved)),
+
+        def work() -> tuple[Path, str]:
+            saved = copy_pdf(rendered.pdf, target)
+            return saved, record()
+
+        run_in_background(work,
+                          lambda done: self._recorded(self.tr("Saved the guide as {0}.").format(done[0]), done[1]),
                           lambda error: self._finish(error.message, error=True))
+
+    def _recorder(self, rendered: RenderedGuide, method: PrintMethod, printer_name: str):
+        """What records this print (on a worker thread, once it has happened): returns "" or, when
+        it could not be recorded, why."""
+        log, actor, guide = self.services.print_log, self.actor, rendered.guide
+
+        def record() -> str:
+            try:
+                log.record_print(actor, kind=PrintKind.GUIDE, guide_slug=guide.slug, title=guide.title,
+                                 fmt=rendered.fmt, language=guide.language, method=method,
+                                 resident_id=rendered.resident_id, printer_name=printer_name)
+            except DeskError as problem:
+                return problem.message
+            return ""
+
+        return record
+
+    def _recorded(self, done: str, problem: str) -> None:
+        if problem:
+            self._finish(self.tr("{0} It could not be recorded: {1}").format(done, problem), error=True)
+        else:
+            self._finish(done)
 
     @staticmethod
     def _file_name(rendered: RenderedGuide) -> str:
@@ -414,20 +498,24 @@ class GuidesPage(QWidget):
         kept_folder = Path(self.services.paths.data_dir) / PRINTOUTS_DIR
         shown_name = printer_name or self.tr("the default printer")
 
-        def work() -> str:
+        record = self._recorder(rendered, PrintMethod.PRINTED, printer_name)
+
+        def work() -> tuple[str, str]:
             try:
                 if uses_cups():
-                    return send_with_lp(rendered.pdf, printer_name, rendered.guide.title)
-                paint_to_printer(rendered.pdf, target.printer)
-                return ""
+                    said = send_with_lp(rendered.pdf, printer_name, rendered.guide.title)
+                else:
+                    paint_to_printer(rendered.pdf, target.printer)
+                    said = ""
             except OutputProblem as problem:
                 raise OutputProblem(f"{problem.message} {_kept(rendered.pdf, kept_folder)}") from problem
+            return said, record()  # only a print the printer took is recorded
 
         self._start_busy(self.tr("Sending “{0}” to {1}…").format(rendered.guide.title, shown_name))
         run_in_background(
             work,
-            lambda said: self._finish(self.tr("Sent “{0}” to {1}. {2}").format(
-                rendered.guide.title, shown_name, said).strip()),
+            lambda done: self._recorded(self.tr("Sent “{0}” to {1}. {2}").format(
+                rendered.guide.title, shown_name, done[0]).strip(), done[1]),
             lambda error: self._finish(error.message, error=True))
 
     def _start_busy(self, text: str) -> None:

@@ -18,6 +18,7 @@ from ...core.errors import DeskError
 from ...printing.guide_pdf import RenderProblem, render_guide
 from ...printing.guides import Guide
 from ...printing.layout import PrintFormat
+from ...printing.personal import PersonalHeader
 
 
 class OutputProblem(DeskError):
@@ -33,6 +34,9 @@ class RenderedGuide:
     pdf: Path
     pages: int
     images: tuple[QImage, ...]
+    resident_id: int | None = None  # printed for this resident, with their personal header
+    next_steps: str = ""  # what happens next, as printed in that header
+    header: PersonalHeader | None = None
 
 
 def page_images(pdf: Path, width_px: int) -> tuple[QImage, ...]:
@@ -56,17 +60,20 @@ def page_images(pdf: Path, width_px: int) -> tuple[QImage, ...]:
         document.close()
 
 
-def render_for_preview(guide: Guide, fmt: PrintFormat, folder: Path, width_px: int) -> RenderedGuide:
-    """Render `guide` to a new PDF in `folder` and draw its pages; OutputProblem when it cannot."""
+def render_for_preview(guide: Guide, fmt: PrintFormat, folder: Path, width_px: int, *,
+                       header: PersonalHeader | None = None, resident_id: int | None = None,
+                       next_steps: str = "") -> RenderedGuide:
+    """Render `guide` to a new PDF in `folder` (under `header` when it is printed for a resident)
+    and draw its pages; OutputProblem when it cannot."""
     handle, name = tempfile.mkstemp(prefix=f"{guide.slug}-{guide.language}-{fmt.value}-", suffix=".pdf",
                                     dir=folder)
     os.close(handle)
     try:
-        result = render_guide(guide, fmt, Path(name))
+        result = render_guide(guide, fmt, Path(name), header=header)
     except RenderProblem as exc:
         raise OutputProblem(str(exc)) from exc
     images = page_images(Path(name), width_px)
-    return RenderedGuide(guide, fmt, Path(name), result.pages, images)
+    return RenderedGuide(guide, fmt, Path(name), result.pages, images, resident_id, next_steps, header)
 
 
 def copy_pdf(source: Path, target: Path) -> Path:
