@@ -113,9 +113,9 @@ def register_fonts() -> dict[Script, FontChoice]:
             for weight in ("Regular", "Bold"):
                 path = folder / f"{family}-{weight}.ttf"
                 name = f"AD-{family}-{weight}"
-                try:
-                    pdfmetrics.getFont(name)
-                except KeyError:
+                # Not getFont(): for a name it does not know, ReportLab first searches every AFM
+                # file on its path (hundreds where ghostscript's fonts are installed): seconds.
+                if name not in pdfmetrics.getRegisteredFontNames():
                     if not path.is_file():
                         raise FontProblem(f"The font file {path} is missing; reinstall Assisted Desk.")
                     try:
