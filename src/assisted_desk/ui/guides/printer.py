@@ -39,7 +39,8 @@ def uses_cups() -> bool:
     return sys.platform != "win32"
 
 
-def send_with_lp(pdf: Path, printer_name: str, title: str, *, timeout: float = LP_TIMEOUT_S) -> str:
+def send_with_lp(pdf: Path, printer_name: str, title: str, *, timeout: float = LP_TIMEOUT_S,
+                 what: str = "the guide") -> str:
     """Queue the PDF on a CUPS printer; returns what CUPS said ("request id is Desk-12 (1 file(s))").
     Raises OutputProblem when lp is missing, fails or does not answer in time."""
     lp = shutil.which("lp")
@@ -67,7 +68,7 @@ def send_with_lp(pdf: Path, printer_name: str, title: str, *, timeout: float = L
     done = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
     if done.returncode != 0:
         said = " ".join((done.stderr or done.stdout).split()) or f"exit status {done.returncode}"
-        raise OutputProblem(f"The printer {printer_name or '(default)'} refused the guide: {said}")
+        raise OutputProblem(f"The printer {printer_name or '(default)'} refused {what}: {said}")
     return " ".join(done.stdout.split())
 
 

@@ -431,8 +431,8 @@ class SendPanel(QWidget):
             text = call.script
         elif method is ReferralMethod.SLIP:
             slip = result.slip
-            self.intro.setText(tr("{0} Give the resident the referral slip: printing it comes with the printing "
-                                  "feature; until then copy this text onto a slip.").format(done))
+            self.intro.setText(tr("{0} Give the resident the referral slip: open the referral and choose "
+                                  "Print slip… for printing it, or copy this text onto a slip.").format(done))
             text = slip_text(self, slip)
         else:
             self.intro.setText(tr("Queued for {0}'s system: it goes as soon as the desk can reach it (now: {1}).")

@@ -57,7 +57,7 @@ class SkillsTab(QWidget):
         self.flow = AssessmentFlow(services, actor)
         self.flow.left.connect(self.back_to_list)
         self.flow.completed.connect(self._completed)
-        self.results = ResultsView()
+        self.results = ResultsView(services=services, actor=actor)
         self.results.closed.connect(self.back_to_list)
         self.progress = ProgressView()
         self.progress.closed.connect(self.back_to_list)

@@ -1,7 +1,9 @@
 """One referral: where it is now, its whole history (a re-routed one's chain too), and only the
 next steps the closed loop allows, as buttons. A step that needs a reason asks for one; a step
 heard from the partner on the phone is recorded as a call. Sending (with the consent check and
-what each method gives staff to do) is in `make_referral.SendPanel`."""
+what each method gives staff to do) is in `make_referral.SendPanel`. A sent slip referral that is
+still open has "Print slip…": the slip is built again by the sharing rule and previewed, printed or
+saved as PDF."""
 
 from __future__ import annotations
 
@@ -23,11 +25,16 @@ from ...core.clock import LONDON, as_utc
 from ...core.errors import DeskError, ValidationError
 from ...core.security import Actor
 from ...desk.representatives import london_today
-from ...inclusion.referral_vocab import ReferralStatus, UpdateSource
+from ...inclusion.referral_vocab import ReferralMethod, ReferralStatus, UpdateSource
+from ...printing.layout import PrintFormat
+from ...printing.print_records import PrintKind
+from ...printing.slip_pdf import render_referral_slip
 from ...services import Services
 from ..admin.common import RecordDialog, fit_columns, record_table, selected_row, sortable_proxy
 from ..forms import button
 from ..messages import FormMessage
+from ..printing_dialog import PrintPreviewDialog
+from ..workers import run_in_background
 from .referral_models import (ReferralHistoryModel, ServiceChoiceModel, plain_text_labels, status_label,
                              status_with_delivery)
 from .make_referral import SendPanel
@@ -184,12 +191,18 @@ class ReferralDetail(QWidget):
         self.reroute_button.clicked.connect(lambda: self.reroute_requested.emit(self.referral))
         self.withdraw_button = button(tr("&Withdraw…"), tr("Withdraw the referral"))
         self.withdraw_button.clicked.connect(self.withdraw)
+        # L: s is the Session menu's, and the step buttons and Send take a, b, c, d, f, n, o, p, u, w, y.
+        self.print_slip_button = button(tr("Print s&lip…"), tr("Print the referral slip"))
+        self.print_slip_button.clicked.connect(self.print_slip)
+        self.print_dialog: PrintPreviewDialog | None = None
+        self.preparing = False  # building the slip before its preview opens
         self.message = FormMessage(self)
         layout = QVBoxLayout(self)
         layout.addWidget(self.back_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.title)
         layout.addWidget(self.state)
         layout.addWidget(self.send_panel)
+        layout.addWidget(self.print_slip_button, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.history, 1)
         layout.addLayout(self.steps)
         layout.addWidget(self.message)
@@ -232,6 +245,8 @@ class ReferralDetail(QWidget):
         self.history_model.set_rows(events)
         fit_columns(self.history)
         self.send_panel.show_for(record)
+        self.print_slip_button.setVisible(record.method is ReferralMethod.SLIP and record.is_open
+                                          and record.status is not ReferralStatus.DRAFT)
         self._build_steps(record)
 
     def _build_steps(self, record) -> None:
@@ -286,6 +301,49 @@ class ReferralDetail(QWidget):
 
     def withdraw(self) -> None:
         self._open(WithdrawDialog(self.services, self.actor, self.referral, parent=self))
+
+    def print_slip(self) -> None:
+        """Build the slip again off the GUI thread (the same sharing rule as sending: what the
+        resident agreed to share, nothing more), then open its print preview. A refusal (consent
+        no longer current, closed) is shown here."""
+        if self.referral is None or self.preparing:
+            return
+        services, actor, referral = self.services, self.actor, self.referral
+        self.message.clear_message()
+        self.preparing = True
+        self.print_slip_button.setEnabled(False)
+
+        def done(sent) -> None:
+            self._prepared()
+            if sent.slip is None:
+                self.message.show_error(self.tr("Referral {0} has no slip to print.").format(referral.reference))
+                return
+            self._open_preview(referral, sent.slip)
+
+        def failed(error: DeskError) -> None:
+            self._prepared()
+            self.message.show_error(error.message)
+
+        run_in_background(lambda: services.referrals.sending_content(actor, referral.id), done, failed)
+
+    def _prepared(self) -> None:
+        self.preparing = False
+        self.print_slip_button.setEnabled(True)
+
+    def _open_preview(self, referral, slip) -> None:
+        if self.print_dialog is not None:
+            self.print_dialog.close()
+            self.print_dialog.deleteLater()
+
+        def render(fmt: PrintFormat, path) -> int:
+            return render_referral_slip(slip, fmt, path).pages
+
+        self.print_dialog = PrintPreviewDialog(
+            self.services, self.actor, title=self.tr("Referral slip {0} for {1}").format(
+                slip.reference, slip.partner_name),
+            kind=PrintKind.SLIP, render=render, resident_id=referral.resident_id,
+            file_stem=f"referral-{slip.reference}", parent=self)
+        self.print_dialog.open()
 
 
 class RerouteDialog(RecordDialog):

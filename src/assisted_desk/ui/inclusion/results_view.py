@@ -1,6 +1,7 @@
 """A completed assessment's result: the three levels overall with why, each area's level for life
 and for work, what to learn next, the barriers and goals, and the framework it was read against
-(its citation and credit, as its licence asks)."""
+(its citation and credit, as its licence asks). "Print plan…" previews the resident's personal plan
+(from their latest completed assessment) and prints it or saves it as PDF."""
 
 from __future__ import annotations
 
@@ -8,12 +9,21 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QTableView, QVBoxLayout, QWidget
 
 from ...core.clock import local_text
+from ...core.errors import DeskError
+from ...core.security import Actor
 from ...inclusion.assessments import AssessmentRecord
 from ...inclusion.framework import Level
 from ...inclusion.scoring import Reached
+from ...inclusion.skills_vocab import AssessmentState
+from ...printing.layout import PrintFormat
+from ...printing.plan_pdf import plan_for, render_plan
+from ...printing.print_records import PrintKind
 from ..admin.common import fit_columns, record_table, sortable_proxy
 from ..desk.scaled_label import ScaledLabel
 from ..forms import button
+from ..messages import FormMessage
+from ..printing_dialog import PrintPreviewDialog
+from ..workers import run_in_background
 from .assessment_flow import scrolled
 from .models import AreaColumn, AreaLevelsModel, NextTasksModel
 
@@ -76,17 +86,27 @@ class ResultsView(QWidget):
 
     closed = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, services=None, actor: Actor | None = None) -> None:
         super().__init__(parent)
         tr = self.tr
+        # Without them here, printing uses those of the tab it sits in (the skills tab has both).
+        self.services, self.actor = services, actor
         self.record: AssessmentRecord | None = None
+        self.print_dialog: PrintPreviewDialog | None = None
+        self.preparing = False  # gathering the plan before its preview opens
         self.title = QLabel()
         self.title.setObjectName("pageTitle")
         self.title.setWordWrap(True)
         self.back_button = button(tr("◀ Back to the &assessments"), tr("Back to the resident's assessments"))
         self.back_button.clicked.connect(self.closed.emit)
+        # P: the letters in view beside it are a (back), k, e, t (the tabs), s and g (the menus).
+        self.print_button = button(tr("Print &plan…"), tr("Print the resident's personal plan"))
+        self.print_button.clicked.connect(self.print_plan)
+        self.message = FormMessage()
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
+        top.addWidget(self.print_button, 0, Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.back_button, 0, Qt.AlignmentFlag.AlignTop)
 
         overall_box = QGroupBox(tr("Overall"))
@@ -144,6 +164,7 @@ class ResultsView(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.message)
         layout.addWidget(scrolled(body), 1)
         self.setFocusProxy(self.back_button)
 
@@ -157,6 +178,8 @@ class ResultsView(QWidget):
     def show_record(self, record: AssessmentRecord, resident_name: str) -> None:
         tr = self.tr
         self.record = record
+        self.message.clear_message()
+        self.print_button.setVisible(record.summary.state is AssessmentState.COMPLETED)
         result = record.result
         self.title.setText(tr("Result for {0}, {1}").format(
             resident_name, local_text(record.summary.completed_at or record.summary.started_at)))
@@ -188,3 +211,59 @@ class ResultsView(QWidget):
         self.goals_label.setText("\n".join(goals) or tr("None recorded."))
         self.citation.setText(tr("Framework: {0}").format(record.framework.citation))
         self.credit.setText(record.framework.credit)
+
+    # ---- the personal plan ------------------------------------------------------------------
+
+    def _context(self):
+        """The services and staff member to print with: given, or those of the tab around it."""
+        if self.services is not None and self.actor is not None:
+            return self.services, self.actor
+        widget = self.parentWidget()
+        while widget is not None:
+            if getattr(widget, "services", None) is not None and getattr(widget, "actor", None) is not None:
+                return widget.services, widget.actor
+            widget = widget.parentWidget()
+        return None, None
+
+    def print_plan(self) -> None:
+        """Gather the resident's plan off the GUI thread, then open its print preview; a refusal
+        (no completed assessment, not allowed) is shown here in words."""
+        services, actor = self._context()
+        if self.record is None or services is None or self.preparing:
+            return
+        resident_id = self.record.summary.resident_id
+        library = getattr(services, "guides", None)
+        self.message.clear_message()
+        self.preparing = True
+        self.print_button.setEnabled(False)
+
+        def gather():
+            return plan_for(services, actor, resident_id, library=library)
+
+        def done(plan) -> None:
+            self._prepared()
+            self._open_preview(services, actor, resident_id, plan)
+
+        def failed(error: DeskError) -> None:
+            self._prepared()
+            self.message.show_error(error.message)
+
+        run_in_background(gather, done, failed)
+
+    def _prepared(self) -> None:
+        self.preparing = False
+        self.print_button.setEnabled(True)
+
+    def _open_preview(self, services, actor: Actor, resident_id: int, plan) -> None:
+        if self.print_dialog is not None:
+            self.print_dialog.close()
+            self.print_dialog.deleteLater()
+
+        def render(fmt: PrintFormat, path) -> int:
+            return render_plan(plan, fmt, path).pages
+
+        self.print_dialog = PrintPreviewDialog(
+            services, actor, title=self.tr("Digital skills plan for {0}").format(plan.resident_name),
+            kind=PrintKind.PLAN, render=render, resident_id=resident_id,
+            file_stem=f"plan-{plan.printed_on.isoformat()}", parent=self)
+        self.print_dialog.open()
