@@ -441,3 +441,20 @@ def test_council_domain_replaces_the_placeholder_everywhere():
     assert library.get("school-place").service_url == SHIPPED.get("school-place").service_url
     with pytest.raises(ValueError):
         GuideLibrary(council_domain="https://brent.gov.uk/")
+
+
+def test_a_control_character_pasted_from_a_word_processor_is_reported_with_its_line(folder):
+    text = VALID.replace("Tap Report a repair.", "Tap Report\x0ba repair.")
+    error = problem(folder, text)
+    assert error.line == line_of(text, "Tap Report") and "invisible control character" in str(error)
+
+
+def test_odd_yaml_shapes_are_reported_and_the_other_guides_keep_working(folder):
+    write(folder, VALID)
+    write(folder, VALID.replace("report-a-leak", "odd-one").replace("  - No\n", "  - ? [a, b]\n    : c\n"),
+          "odd-one.en.yaml")
+    write(folder, VALID.replace("report-a-leak", "deep-one").replace("  - No\n", "  - " + "[" * 5000 + "\n"),
+          "deep-one.en.yaml")
+    library = GuideLibrary(folder)
+    assert list(library.slugs()) == ["report-a-leak"]
+    assert sorted(p.path.name for p in library.problems()) == ["deep-one.en.yaml", "odd-one.en.yaml"]

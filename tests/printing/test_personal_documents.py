@@ -4,6 +4,7 @@ for names in many scripts, and with fields far longer than usual."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import unicodedata
@@ -301,3 +302,17 @@ def test_documents_go_to_a_file_object_or_say_where_they_could_not_be_saved(tmp_
     with pytest.raises(RenderProblem, match="does not exist"):
         render_plan(huge_plan(), PrintFormat.EASY_READ, tmp_path / "missing" / "plan.pdf")
     assert not (tmp_path / "missing").exists()
+
+
+def test_an_address_longer_than_a_page_still_renders_in_every_format(tmp_path):
+    # A directory place may hold 1,000 characters of address, plus its name and postcode; in large
+    # print one row of that is taller than a page, which ReportLab could not split (LayoutError).
+    address = "Flat 12, " + "Whitechapel Idea Store, 321 Whitechapel Road, London " * 40 + "E1 1BU"
+    referral = PlanReferral("RF-0001-AB", "Drop-in", "Fundacja Łódź Café", "Accepted", (address,), ("Mondays",),
+                            ("Phone: 020 7946 0001",))
+    plan = dataclasses.replace(huge_plan(), referrals=(referral,))
+    for fmt in PrintFormat:
+        result = render_plan(plan, fmt, tmp_path / f"plan-{fmt.value}.pdf")
+        assert result.pages >= 2
+    text = squash(" ".join(p.extract_text() for p in PdfReader(tmp_path / "plan-large-print.pdf").pages))
+    assert squash("Flat 12, Whitechapel") in text and squash("London E1 1BU") in text

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from reportlab.platypus.doctemplate import LayoutError
 from reportlab.lib import colors
 from reportlab.lib.utils import ImageReader
 from reportlab.platypus import (CondPageBreak, Flowable, HRFlowable, Image, KeepTogether, Spacer, Table,
@@ -103,7 +104,7 @@ def _items(items: tuple[str, ...], style: PageStyle, width: float) -> list[Flowa
     bullet_w = style.body_size * 1.4
     rows = [[TextBlock("•", style.body_size, style.body_leading),
              TextBlock(item, style.body_size, style.body_leading)] for item in items]
-    table = Table(rows, colWidths=[bullet_w, width - bullet_w], hAlign="LEFT")
+    table = Table(rows, colWidths=[bullet_w, width - bullet_w], hAlign="LEFT", splitInRow=1)
     table.setStyle(_plain_table(bottom=style.space_after))
     return [table]
 
@@ -198,9 +199,18 @@ def render_guide(guide: Guide, fmt: PrintFormat, out: str | os.PathLike | Binary
 
 def _build(guide: Guide, fmt: PrintFormat, style: PageStyle, target, header: PersonalHeader | None = None) -> int:
     doc = new_document(target, style, title=guide.title, language=guide.language)
-    on_page = _page_number(style)
-    doc.build(guide_story(guide, fmt, header), onFirstPage=on_page, onLaterPages=on_page)
+    build_document(doc, guide_story(guide, fmt, header), _page_number(style))
     return doc.page
+
+
+def build_document(doc, story, on_page) -> None:
+    """Build `story` into `doc`; a part too big for any page (ReportLab's LayoutError) becomes a
+    RenderProblem a person can act on, not a crash."""
+    try:
+        doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
+    except LayoutError as exc:
+        raise RenderProblem("Part of this document is too long to fit on a page (a very long address or "
+                            "text without breaks?); shorten it and try again.") from exc
 
 
 def _write_whole(path: Path, data: bytes) -> None:

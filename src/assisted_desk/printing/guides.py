@@ -128,6 +128,13 @@ class _Reader:
             hint = " (a text containing ': ' or starting with a quote must be put in double quotes)"
             raise GuideError(self.path, mark.line + 1 if mark else None,
                              f"cannot be read: {what}{hint}.") from None
+        except yaml.reader.ReaderError as exc:  # an invisible control character, pasted from a word processor
+            line = text[: exc.position].count("\n") + 1
+            raise GuideError(self.path, line, f"holds an invisible control character (code {exc.character!r}); "
+                             "delete it and type that part again.") from None
+        except (yaml.YAMLError, RecursionError):
+            raise GuideError(self.path, None, "cannot be read as a guide (is it nested too deeply?); "
+                             "compare it with the example in resources/guides/README.md.") from None
         if not isinstance(root, yaml.MappingNode):
             raise self.fail(root, "a guide must be a list of parts such as 'title:' and 'steps:'.")
         parts = self.mapping(root, _REQUIRED + _OPTIONAL, "guide part")
@@ -234,7 +241,8 @@ class _Reader:
     def step(self, node: yaml.Node, name: str, max_length: int) -> Step:
         # A step is plain text, or text with a picture; a mapping without 'text:' is almost always
         # a step with ": " in it ("Tap: Sign in"), which scalar() explains.
-        if not isinstance(node, yaml.MappingNode) or "text" not in {k.value for k, _ in node.value}:
+        if not isinstance(node, yaml.MappingNode) or "text" not in {
+                k.value for k, _ in node.value if isinstance(k, yaml.ScalarNode)}:
             return Step(self.scalar(node, name, max_length))
         parts = self.mapping(node, _STEP_KEYS, "step part")
         text = self.text(parts["text"], name, max_length)
@@ -354,6 +362,10 @@ class GuideLibrary:
                     guide = load_guide(path, self.pictures)
                 except GuideError as exc:
                     problems.append(exc)
+                    continue
+                except Exception as exc:  # noqa: BLE001  an odd file must not take every guide away
+                    problems.append(GuideError(path, None, f"cannot be read as a guide ({type(exc).__name__}); "
+                                               "compare it with the example in resources/guides/README.md."))
                     continue
                 key = (guide.slug, guide.language)
                 if key in guides:

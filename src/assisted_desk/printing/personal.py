@@ -138,7 +138,7 @@ def reference_rows(rows: list[tuple[str, str]], style: PageStyle, width: float) 
     ref_w = label_column_width([r for r, _ in rows], style, width)
     table = Table([[TextBlock(ref, style.body_size, style.body_leading, bold=True),
                     TextBlock(words, style.body_size, style.body_leading)] for ref, words in rows],
-                  colWidths=[ref_w, width - ref_w], hAlign="LEFT")
+                  colWidths=[ref_w, width - ref_w], hAlign="LEFT", splitInRow=1)
     table.setStyle(plain_table(bottom=style.space_after / 2))
     return [table]
 

@@ -24,7 +24,7 @@ from ..inclusion.framework import Level
 from ..inclusion.scoring import Reached
 from ..inclusion.skills_vocab import Answer, Goal
 from .fonts import register_fonts
-from .guide_pdf import RenderResult, _heading, _items, _page_number, _write_whole
+from .guide_pdf import RenderResult, _heading, _items, _page_number, _write_whole, build_document
 from .guides import Guide, GuideLibrary
 from .layout import PageStyle, PrintFormat, TextBlock, new_document, page_style
 from .personal import first_name, london_day, reference_rows
@@ -247,7 +247,7 @@ def render_plan(plan: PlanContent, fmt: PrintFormat, out: str | os.PathLike | Bi
     target = out if hasattr(out, "write") else io.BytesIO()
     doc = new_document(target, style, title=f"Digital skills plan for {plan.resident_name}", language="en")
     on_page = _page_number(style)
-    doc.build(plan_story(plan, fmt), onFirstPage=on_page, onLaterPages=on_page)
+    build_document(doc, plan_story(plan, fmt), on_page)
     if hasattr(out, "write"):
         return RenderResult(doc.page, None)
     path = Path(out)

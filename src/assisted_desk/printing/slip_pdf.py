@@ -17,7 +17,7 @@ from reportlab.platypus import Flowable, HRFlowable, KeepTogether, Spacer
 
 from ..inclusion.referral_content import SlipContent
 from .fonts import register_fonts
-from .guide_pdf import RenderResult, _heading, _items, _page_number, _write_whole
+from .guide_pdf import RenderResult, _heading, _items, _page_number, _write_whole, build_document
 from .layout import PageStyle, PrintFormat, TextBlock, new_document, page_style
 
 
@@ -78,7 +78,7 @@ def render_referral_slip(slip: SlipContent, fmt: PrintFormat, out: str | os.Path
     target = out if hasattr(out, "write") else io.BytesIO()
     doc = new_document(target, style, title=f"Referral {slip.reference}", language="en")
     on_page = _page_number(style)
-    doc.build(slip_story(slip, fmt), onFirstPage=on_page, onLaterPages=on_page)
+    build_document(doc, slip_story(slip, fmt), on_page)
     if hasattr(out, "write"):
         return RenderResult(doc.page, None)
     path = Path(out)

@@ -275,11 +275,12 @@ class PrintPreviewDialog(QDialog):
         shown_name = target.name or self.tr("the default printer")
         record = self._recorder(rendered, PrintMethod.PRINTED, target.name)
         kind_words = self.kind.label.lower()  # "personal plan", "referral slip"
+        options = target.lp_options  # read on this thread: the QPrinter belongs to it
 
         def work() -> tuple[str, str]:
             try:
                 if uses_cups():
-                    said = send_with_lp(rendered.pdf, target.name, title, what=f"the {kind_words}")
+                    said = send_with_lp(rendered.pdf, target.name, title, what=f"the {kind_words}", options=options)
                 else:
                     paint_to_printer(rendered.pdf, target.printer)
                     said = ""

@@ -499,11 +499,12 @@ class GuidesPage(QWidget):
         shown_name = printer_name or self.tr("the default printer")
 
         record = self._recorder(rendered, PrintMethod.PRINTED, printer_name)
+        options = target.lp_options  # copies and two-sided, read on this thread: the QPrinter belongs to it
 
         def work() -> tuple[str, str]:
             try:
                 if uses_cups():
-                    said = send_with_lp(rendered.pdf, printer_name, rendered.guide.title)
+                    said = send_with_lp(rendered.pdf, printer_name, rendered.guide.title, options=options)
                 else:
                     paint_to_printer(rendered.pdf, target.printer)
                     said = ""

@@ -10,6 +10,8 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,21 +36,37 @@ class PrintTarget:
     output_file: str = ""
     printer: QPrinter | None = None
 
+    @property
+    def lp_options(self) -> tuple[str, ...]:
+        """The dialog's copies and two-sided choice, as lp options (lp is given the finished PDF,
+        so the QPrinter's own settings would otherwise be lost)."""
+        if self.printer is None:
+            return ()
+        options: list[str] = []
+        copies = self.printer.copyCount()
+        if copies > 1:
+            options += ["-n", str(copies)]
+        duplex = self.printer.duplex()
+        if duplex == QPrinter.DuplexMode.DuplexLongSide:
+            options += ["-o", "sides=two-sided-long-edge"]
+        elif duplex == QPrinter.DuplexMode.DuplexShortSide:
+            options += ["-o", "sides=two-sided-short-edge"]
+        return tuple(options)
+
 
 def uses_cups() -> bool:
     return sys.platform != "win32"
 
 
 def send_with_lp(pdf: Path, printer_name: str, title: str, *, timeout: float = LP_TIMEOUT_S,
-                 what: str = "the guide") -> str:
+                 what: str = "the guide", options: tuple[str, ...] = ()) -> str:
     """Queue the PDF on a CUPS printer; returns what CUPS said ("request id is Desk-12 (1 file(s))").
     Raises OutputProblem when lp is missing, fails or does not answer in time."""
     lp = shutil.which("lp")
     if lp is None:
         raise OutputProblem("Cannot print: the 'lp' command of the system's printing service (CUPS) is "
                             "not installed on this computer. Ask IT to set up printing.")
-    command = [lp, "-t", title, "--", str(pdf)] if not printer_name else \
-        [lp, "-d", printer_name, "-t", title, "--", str(pdf)]
+    command = [lp, *(("-d", printer_name) if printer_name else ()), "-t", title, *options, "--", str(pdf)]
     try:
         # Its own process group, so a stuck lp and anything it started are ended together.
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -100,10 +118,37 @@ def paint_to_printer(pdf: Path, printer: QPrinter) -> int:
         document.close()
 
 
+KEEP_DAYS = 14  # a kept printout holds a resident's details: it goes after this long
+
+
 def keep_pdf(pdf: Path, folder: Path) -> Path:
     """Copy a PDF that could not be printed into `folder` (the desk's own printouts folder), so it
-    outlives the preview and can be printed or emailed later."""
-    folder.mkdir(parents=True, exist_ok=True)
+    outlives the preview and can be printed later. The folder and files are readable by this
+    account only, and printouts older than KEEP_DAYS are deleted each time one is kept."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    forget_old_printouts(folder)
     target = folder / pdf.name
-    shutil.copyfile(pdf, target)
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".keeping-", suffix=".pdf")  # 0600
+    try:
+        with os.fdopen(handle, "wb") as out, pdf.open("rb") as source:
+            shutil.copyfileobj(source, out)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
     return target
+
+
+def forget_old_printouts(folder: Path, *, days: int = KEEP_DAYS) -> int:
+    """Delete kept printouts older than `days`; returns how many went."""
+    cutoff = time.time() - days * 86400
+    gone = 0
+    for path in folder.glob("*.pdf"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                gone += 1
+        except OSError:
+            continue
+    return gone

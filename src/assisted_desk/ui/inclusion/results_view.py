@@ -263,7 +263,8 @@ class ResultsView(QWidget):
             return render_plan(plan, fmt, path).pages
 
         self.print_dialog = PrintPreviewDialog(
-            services, actor, title=self.tr("Digital skills plan for {0}").format(plan.resident_name),
+            # The title names the job on the printer and in its history: never the resident's name.
+            services, actor, title=self.tr("Digital skills plan"),
             kind=PrintKind.PLAN, render=render, resident_id=resident_id,
             file_stem=f"plan-{plan.printed_on.isoformat()}", parent=self)
         self.print_dialog.open()
