@@ -883,7 +883,8 @@ def test_a_referral_withdrawn_while_it_is_being_sent(services, coordinator, part
     resident = add_resident(services, coordinator, "Łukasz", "Kowalski")
     referral_id = queue_referral(services, coordinator, resident, connected)
     reference = referral(services, referral_id).reference
-    partner.slow(0.6)
+    # Long enough that, even on a loaded machine, the partner is still answering when staff withdraw.
+    partner.slow(3.0)
     if partner_answer == "refuses":
         partner.refuse("The course is full until March.")
     thread, box = _send_in_background(services, clock, partner)
