@@ -33,6 +33,7 @@ DEMO_STAFF = [
     ("desk3", "પ્રિયા પટેલ (Priya Patel)", Role.DESK, 2),
     ("advocate", "محمد الحسن (Mohammed Al-Hassan)", Role.ADVOCATE, 0),
     ("advocate2", "Siobhán O'Connor", Role.ADVOCATE, 1),
+    ("manager", "Gráinne Ní Bhriain", Role.MANAGER, 0),
     ("coordinator", "Chloé Dubois-Mensah", Role.COORDINATOR, 0),
     ("coordinator2", "Ngọc Anh Trần", Role.COORDINATOR, 3),
 ]

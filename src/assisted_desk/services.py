@@ -9,6 +9,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import URL
 
+from .casework.calendar import BankHolidays
+from .casework.case_types import CaseTypes
+from .casework.cases import CaseService
 from .core.audit import AuditService
 from .core.clock import Clock
 from .core.config import Paths
@@ -70,6 +73,9 @@ class Services:
     partner_updates: PartnerUpdatesImport  # partners' spreadsheets of referral updates
     referral_sender: ReferralSender  # referrals to partners' APIs, run with the outbox
     print_log: PrintLog  # every guide, plan and slip printed or saved, for the timeline and reports
+    case_types: CaseTypes  # advocacy case types: statuses, moves, SLA targets
+    bank_holidays: BankHolidays  # days the SLA clock skips
+    cases: CaseService  # advocacy cases, from opening to closing
     notice: str = ""  # something the person should know about how the database was opened
 
     def close(self) -> None:
@@ -149,4 +155,7 @@ def open_services(
         partner_updates=PartnerUpdatesImport(db, clock),
         referral_sender=ReferralSender(db, clock, secrets),
         print_log=PrintLog(db, clock),
+        case_types=CaseTypes(db, clock),
+        bank_holidays=BankHolidays(db, clock),
+        cases=CaseService(db, clock, attachments),
     )

@@ -19,6 +19,7 @@ from .errors import PermissionDenied, ValidationError
 class Role(str, enum.Enum):
     DESK = "desk"
     ADVOCATE = "advocate"
+    MANAGER = "manager"  # leads the advocacy service: every case, reassignment, restricted records
     COORDINATOR = "coordinator"
     ADMIN = "admin"
 
@@ -27,6 +28,7 @@ class Role(str, enum.Enum):
         return {
             Role.DESK: "Desk staff",
             Role.ADVOCATE: "Advocate",
+            Role.MANAGER: "Service manager",
             Role.COORDINATOR: "Inclusion coordinator",
             Role.ADMIN: "Administrator",
         }[self]
@@ -49,9 +51,9 @@ class Permission(str, enum.Enum):
     RECORD_EQUALITY = "record_equality"  # equality monitoring: optional, sensitive, kept apart
     LOG_CONTACTS = "log_contacts"
     RUN_QUEUE = "run_queue"
-    OPEN_CASES = "open_cases"
-    WORK_CASES = "work_cases"
-    MANAGE_ALL_CASES = "manage_all_cases"
+    OPEN_CASES = "open_cases"  # open a case for a resident and see that it exists; not its notes
+    WORK_CASES = "work_cases"  # "my cases": read and work the cases one owns or is on the team of
+    MANAGE_ALL_CASES = "manage_all_cases"  # "all cases": every case, reassign, restricted-access audit
     USE_INCLUSION = "use_inclusion"
     RECORD_SKILLS = "record_skills"  # digital-skills assessments: the resident's answers are personal data
     REFER_TO_PARTNERS = "refer_to_partners"  # make and follow referrals; read the partner directory
@@ -63,6 +65,7 @@ class Permission(str, enum.Enum):
     MANAGE_SITES = "manage_sites"
     MANAGE_SETTINGS = "manage_settings"
     MANAGE_CATALOGUE = "manage_catalogue"
+    MANAGE_CASE_TYPES = "manage_case_types"  # case types, their SLA targets, and bank holidays
     VIEW_AUDIT = "view_audit"
 
 
@@ -82,6 +85,12 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # Advocates merge duplicate records; they need no equality answers for casework.
     Role.ADVOCATE: frozenset((_DESK - {Permission.RECORD_EQUALITY}) | {Permission.WORK_CASES,
                                                                        Permission.MERGE_RESIDENTS}),
+    # A service manager is an advocate who sees every case (restricted ones too), reassigns, and
+    # reads the SLA reports.
+    Role.MANAGER: frozenset((_DESK - {Permission.RECORD_EQUALITY}) | {Permission.WORK_CASES,
+                                                                      Permission.MANAGE_ALL_CASES,
+                                                                      Permission.MERGE_RESIDENTS,
+                                                                      Permission.VIEW_REPORTS}),
     Role.COORDINATOR: frozenset(_DESK | {Permission.USE_INCLUSION, Permission.RECORD_SKILLS,
                                          Permission.REFER_TO_PARTNERS, Permission.MANAGE_PARTNERS,
                                          Permission.VIEW_REPORTS}),

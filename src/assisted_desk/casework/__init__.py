@@ -1,0 +1,1 @@
+"""Advocacy casework: complex cases carried to resolution on time, with restricted records."""

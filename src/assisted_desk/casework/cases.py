@@ -1,0 +1,542 @@
+"""Advocacy cases: opened from the desk or directly, worked on a timeline of activities, moved
+through their type's statuses on an SLA clock, handed over, escalated, closed with an outcome
+and, when needed, reopened.
+
+Who may do what is access.py; the SLA clock is sla.py; the caseload lists are caseload.py.
+Every change is audited, and every opening of a restricted case too (managers read that audit
+with `access_log`). Changes to the case itself carry its version, so two people moving one case
+at once never overwrite each other; adding a note or a contact never conflicts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from ..core.audit import record_audit
+from ..core.clock import Clock, as_utc
+from ..core.db import Database
+from ..core.errors import NotFound, PermissionDenied, ValidationError
+from ..core.models import AuditEvent, Staff
+from ..core.security import PERMISSIONS, Actor, Permission, Role, require
+from ..core.staff import check_version
+from ..core.validation import clean_text
+from ..desk.attachment_models import Attachment
+from ..desk.attachments import AttachmentInput, AttachmentService, store_attachments
+from ..desk.models import Interaction, Representative
+from ..desk.references import issue_reference, unused_reference
+from ..desk.representatives import london_today, open_resident
+from ..desk.submission_models import Submission
+from . import access
+from .calendar import calendar_in, london_day
+from .case_reading import case_record, case_type_of, glimpse, load_case, member_ids, staff_name
+from .models import Case, CaseActivity, CaseMember, CaseType
+from .case_types import type_record
+from .records import AccessEntry, CaseGlimpse, CaseInput, CaseRecord, TeamMember
+from .sla import due_dates, resolution_due_after_reopen
+from .vocab import CASE_PREFIX, CLOSED, CONTACT_KINDS, ESCALATION_LEVELS, MAX_LEVEL, ActivityKind, CaseOutcome, CasePriority
+
+RECORD = "advocacy_case"
+MAX_SUMMARY = 4000
+MAX_TEXT = 20000  # a long note or a letter's text
+MAX_SERVICES = 12
+OPENED_RESTRICTED = "case.restricted_opened"
+REFUSED_RESTRICTED = "case.restricted_refused"
+CASE_OWNERS = frozenset(role for role, granted in PERMISSIONS.items() if Permission.WORK_CASES in granted)
+
+
+class CaseService:
+    def __init__(self, db: Database, clock: Clock, attachments: AttachmentService) -> None:
+        self.db = db
+        self.clock = clock
+        self.attachments = attachments
+
+    # ---- opening and reading ----------------------------------------------------------------
+
+    def open_case(self, actor: Actor, item: CaseInput) -> CaseGlimpse:
+        """Open a case for a resident. The owner is whoever opens it when they work cases, else
+        the caseworker chosen. Refuses without open-cases, an unknown or merged resident, a
+        retired type, a representative not the resident's, an owner who may not work cases, and
+        a summary that is empty or too long."""
+        require(actor, Permission.OPEN_CASES)
+        summary = clean_text(item.summary, field="summary", label="The case summary", max_length=MAX_SUMMARY)
+        priority = CasePriority.parse(item.priority, field="priority", what="Priority")
+        services = _clean_services(item.services)
+        reason = clean_text(item.restricted_reason, field="restricted_reason", label="The reason for restricting it",
+                            max_length=500, required=item.restricted)
+        now = self.clock.now()
+        with self.db.unit_of_work() as session:
+            resident = open_resident(session, item.resident_id)
+            kind_row = session.get(CaseType, item.case_type_id)
+            if kind_row is None or not kind_row.active:
+                raise ValidationError("Choose a case type that is in use.", field="case_type")
+            kind = type_record(kind_row)
+            if item.representative_id is not None:
+                representative = session.get(Representative, item.representative_id)
+                if representative is None or representative.resident_id != resident.id or representative.ended_at:
+                    raise ValidationError("That representative is not a current representative of this resident.",
+                                          field="representative")
+            owner_id = item.owner_id if item.owner_id is not None else actor.staff_id
+            if item.owner_id is None and not actor.may(Permission.WORK_CASES):
+                raise ValidationError("Choose the caseworker who will own the case.", field="owner")
+            _check_caseworker(session, owner_id, field="owner")
+            if item.from_interaction_id is not None:
+                interaction = session.get(Interaction, item.from_interaction_id)
+                if interaction is None or interaction.resident_id != resident.id:
+                    raise ValidationError("The contact this case comes from is not one of this resident's.",
+                                          field="from_interaction")
+            calendar = calendar_in(session)
+            first_due, resolution_due = due_dates(calendar, now, kind.first_response_days, kind.resolution_days)
+            reference = unused_reference(session, CASE_PREFIX)
+            case = Case(
+                reference=reference, resident_id=resident.id, case_type_id=kind_row.id, summary=summary,
+                priority=priority.value, services=json.dumps(services, ensure_ascii=False),
+                representative_id=item.representative_id, status=kind.first_status, owner_id=owner_id,
+                site_id=actor.site_id, from_interaction_id=item.from_interaction_id, restricted=item.restricted,
+                restricted_reason=reason if item.restricted else "", opened_at=now, opened_by=actor.username,
+                first_response_due_on=first_due, resolution_due_on=resolution_due, last_activity_at=now,
+                updated_at=now, updated_by=actor.username)
+            session.add(case)
+            session.flush()
+            issue_reference(session, self.clock, CASE_PREFIX, RECORD, case.id, resident.id, reference)
+            text = f"Opened as {kind.name}" + (f" from a desk contact" if item.from_interaction_id else "")
+            self._activity(session, actor, case, ActivityKind.OPENED, text, to_status=kind.first_status)
+            if item.from_interaction_id is not None:
+                self._activity(session, actor, case, ActivityKind.INTERACTION, "The desk contact escalated to advocacy",
+                               interaction_id=item.from_interaction_id)
+            record_audit(session, self.clock, actor, "case.opened", RECORD, case.id,
+                         f"{reference} {kind.code} for resident {resident.id}, owner {owner_id}"
+                         + (", restricted" if item.restricted else ""))
+            return glimpse(session, case, access.may_read(actor, case, set()))
+
+    def caseworkers(self, actor: Actor) -> list[TeamMember]:
+        """Active staff who may own and work cases, by name."""
+        require(actor, Permission.OPEN_CASES)
+        with self.db.unit_of_work() as session:
+            rows = session.execute(select(Staff.id, Staff.display_name, Staff.role).where(
+                Staff.active.is_(True), Staff.role.in_([r.value for r in CASE_OWNERS])).order_by(Staff.display_name))
+            return [TeamMember(staff_id, name, Role(role).label) for staff_id, name, role in rows]
+
+    def get_case(self, actor: Actor, case_id: int) -> CaseRecord:
+        """The whole case. Refuses anyone who may not read it, saying whom to ask; every opening
+        of a restricted case (and every refusal) is audited."""
+        return self._read(actor, case_id, include_internal=True)
+
+    def for_print(self, actor: Actor, case_id: int) -> CaseRecord:
+        """The case with internal notes and the reason it is restricted left out, for a summary
+        printed for the resident or a meeting."""
+        return self._read(actor, case_id, include_internal=False)
+
+    def _read(self, actor: Actor, case_id: int, *, include_internal: bool) -> CaseRecord:
+        if not actor.may(Permission.OPEN_CASES) and not actor.may(Permission.WORK_CASES):
+            require(actor, Permission.WORK_CASES)
+        with self.db.unit_of_work() as session:
+            case = load_case(session, case_id)
+            members = member_ids(session, case.id)
+            if not access.may_read(actor, case, members):
+                refusal = access.refuse_reading(actor, case, staff_name(session, case.owner_id))
+                if case.restricted:
+                    record_audit(session, self.clock, actor, REFUSED_RESTRICTED, RECORD, case.id,
+                                 f"{case.reference}: refused")
+                    session.commit()
+                raise refusal
+            if case.restricted:
+                record_audit(session, self.clock, actor, OPENED_RESTRICTED, RECORD, case.id,
+                             f"{case.reference} opened" + ("" if include_internal else " for printing"))
+            return case_record(session, case, calendar_in(session), london_today(self.clock),
+                               include_internal=include_internal)
+
+    def cases_for_resident(self, actor: Actor, resident_id: int) -> list[CaseGlimpse]:
+        """A resident's cases, newest first, as much of each as this person may see."""
+        if not actor.may(Permission.OPEN_CASES):
+            require(actor, Permission.WORK_CASES)
+        with self.db.unit_of_work() as session:
+            rows = session.scalars(select(Case).where(Case.resident_id == resident_id)
+                                   .order_by(Case.opened_at.desc(), Case.id.desc())).all()
+            return [glimpse(session, row, access.may_read(actor, row, member_ids(session, row.id))) for row in rows]
+
+    def access_log(self, actor: Actor, case_id: int) -> list[AccessEntry]:
+        """Who opened a restricted case, and who was refused, newest first. Managers only."""
+        require(actor, Permission.MANAGE_ALL_CASES)
+        with self.db.unit_of_work() as session:
+            load_case(session, case_id)
+            rows = session.scalars(select(AuditEvent).where(
+                AuditEvent.record_type == RECORD, AuditEvent.record_id == str(case_id),
+                AuditEvent.action.in_([OPENED_RESTRICTED, REFUSED_RESTRICTED]))
+                .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())).all()
+            return [AccessEntry(r.occurred_at, r.actor, Role(r.role).label if r.role else "",
+                                "Opened" if r.action == OPENED_RESTRICTED else "Refused") for r in rows]
+
+    # ---- the timeline -------------------------------------------------------------------------
+
+    def record_activity(self, actor: Actor, case_id: int, kind: ActivityKind | str, text: str, *,
+                        happened_at: datetime | None = None, internal: bool = False) -> CaseRecord:
+        """A call, letter, email or meeting with (or for) the resident, or a note. The first
+        contact answers the first-response clock. Refuses anyone who may not read the case, a
+        closed case, an empty text, and a time in the future or before the case opened."""
+        kind = ActivityKind.parse(kind, field="kind", what="Activity")
+        if not kind.is_recorded_by_staff:
+            raise ValidationError("Record a call, letter, email, meeting or note.", field="kind")
+        text = clean_text(text, field="text", label="What happened", max_length=MAX_TEXT)
+        now = self.clock.now()
+        with self.db.unit_of_work() as session:
+            case, _ = self._readable(session, actor, case_id)
+            _refuse_closed(case)
+            when = _checked_time(happened_at, case.opened_at, now)
+            self._activity(session, actor, case, kind, text, happened_at=when, internal=internal)
+            if kind in CONTACT_KINDS and case.first_response_at is None:
+                _bookkeep(session, case, first_response_at=max(as_utc(when), as_utc(case.opened_at)))
+            record_audit(session, self.clock, actor, f"case.{kind.value}", RECORD, case.id,
+                         f"{case.reference} {kind.label.lower()} recorded" + (" (internal)" if internal else ""))
+            return self._record(session, case)
+
+    def add_task(self, actor: Actor, case_id: int, text: str, due_on: date, assignee_id: int | None = None) -> CaseRecord:
+        """A task with a due date, for the assignee (the person adding it when none is named).
+        Refuses a date in the past, an assignee who may not work cases, and a closed case."""
+        text = clean_text(text, field="task", label="The task", max_length=500)
+        if not isinstance(due_on, date):
+            raise ValidationError("Give the task a due date.", field="due_on")
+        with self.db.unit_of_work() as session:
+            case, _ = self._runnable(session, actor, case_id)
+            _refuse_closed(case)
+            if due_on < london_today(self.clock):
+                raise ValidationError(f"The due date {due_on:%d/%m/%Y} is in the past.", field="due_on")
+            assignee = assignee_id if assignee_id is not None else actor.staff_id
+            _check_caseworker(session, assignee, field="assignee")
+            self._activity(session, actor, case, ActivityKind.TASK, text, due_on=due_on, assignee_id=assignee)
+            session.flush()
+            _refresh_next_task(session, case)
+            record_audit(session, self.clock, actor, "case.task_added", RECORD, case.id,
+                         f"{case.reference} task due {due_on.isoformat()} for staff {assignee}")
+            return self._record(session, case)
+
+    def complete_task(self, actor: Actor, activity_id: int, *, cancelled: bool = False, note: str = "") -> CaseRecord:
+        """Mark a task done (or cancelled, which needs a note). Refuses one already finished."""
+        note = clean_text(note, field="note", label="Why it was cancelled" if cancelled else "The note",
+                          max_length=500, required=cancelled)
+        with self.db.unit_of_work() as session:
+            task = session.get(CaseActivity, activity_id)
+            if task is None or task.kind != ActivityKind.TASK.value:
+                raise NotFound("That task no longer exists.")
+            case, members = self._readable(session, actor, task.case_id)
+            if not (access.may_run(actor, case, members) or task.assignee_id == actor.staff_id):
+                raise access.refuse_running(actor, case, staff_name(session, case.owner_id))
+            if task.done_at is not None:
+                raise ValidationError(f"This task was already finished by {task.done_by}.", field="task")
+            task.done_at = self.clock.now()
+            task.done_by = actor.username
+            if note or cancelled:
+                task.text = f"{task.text}\n{'Cancelled' if cancelled else 'Done'}: {note}".strip()
+            session.flush()
+            _refresh_next_task(session, case)
+            _bookkeep(session, case, last_activity_at=self.clock.now())
+            record_audit(session, self.clock, actor, "case.task_cancelled" if cancelled else "case.task_done", RECORD,
+                         case.id, f"{case.reference} task {task.id}")
+            return self._record(session, case)
+
+    def link_interaction(self, actor: Actor, case_id: int, interaction_id: int) -> CaseRecord:
+        """Link a desk contact with the resident to the case. Refuses another resident's contact."""
+        return self._link(actor, case_id, Interaction, interaction_id, ActivityKind.INTERACTION, "interaction_id",
+                          "A desk contact linked")
+
+    def link_submission(self, actor: Actor, case_id: int, submission_id: int) -> CaseRecord:
+        """Link a back-office request made for the resident to the case."""
+        return self._link(actor, case_id, Submission, submission_id, ActivityKind.SUBMISSION, "submission_id",
+                          "A back-office request linked")
+
+    def _link(self, actor: Actor, case_id: int, model: type, target_id: int, kind: ActivityKind, column: str,
+              text: str) -> CaseRecord:
+        with self.db.unit_of_work() as session:
+            case, _ = self._readable(session, actor, case_id)
+            target = session.get(model, target_id)
+            if target is None or target.resident_id != case.resident_id:
+                raise ValidationError(f"That record is not one of this resident's, so it cannot be linked to "
+                                      f"{case.reference}.", field=column)
+            already = session.scalar(select(func.count()).select_from(CaseActivity).where(
+                CaseActivity.case_id == case.id, getattr(CaseActivity, column) == target_id))
+            if already:
+                raise ValidationError(f"It is already linked to {case.reference}.", field=column)
+            self._activity(session, actor, case, kind, text, **{column: target_id})
+            record_audit(session, self.clock, actor, f"case.{kind.value}_linked", RECORD, case.id,
+                         f"{case.reference} {column} {target_id}")
+            return self._record(session, case)
+
+    def attach_evidence(self, actor: Actor, case_id: int, item: AttachmentInput, note: str = "") -> CaseRecord:
+        """Keep a file (a letter received, a photo of damp) as evidence on the case, under the
+        desk's attachment rules (type from content, size limit, fingerprint)."""
+        note = clean_text(note, field="note", label="The note", max_length=500, required=False)
+        self.attachments.check(item)  # refuse before taking a transaction
+        with self.db.unit_of_work() as session:
+            case, _ = self._readable(session, actor, case_id)
+            _refuse_closed(case)
+            [attachment_id] = store_attachments(session, self.clock, actor, [item], resident_id=case.resident_id,
+                                                 interaction_id=None)
+            filename = session.get(Attachment, attachment_id).filename
+            self._activity(session, actor, case, ActivityKind.ATTACHMENT, note or f"Evidence added: {filename}",
+                           attachment_id=attachment_id)
+            record_audit(session, self.clock, actor, "case.evidence_added", RECORD, case.id,
+                         f"{case.reference} attachment {attachment_id}")
+            return self._record(session, case)
+
+    # ---- moving the case on -------------------------------------------------------------------
+
+    def change_status(self, actor: Actor, case_id: int, to_status: str, note: str, version: int) -> CaseRecord:
+        """Move to a status the case type allows from the current one. Closing is `close_case`."""
+        note = clean_text(note, field="note", label="The note", max_length=2000, required=False)
+        with self.db.unit_of_work() as session:
+            case, _ = self._runnable(session, actor, case_id, version)
+            _refuse_closed(case)
+            kind = case_type_of(session, case)
+            if to_status not in kind.next_statuses(case.status):
+                allowed = ", ".join(kind.label_of(s) for s in kind.next_statuses(case.status)) or "none"
+                raise ValidationError(f"A {kind.name} case cannot go from {kind.label_of(case.status)} to "
+                                      f"{kind.label_of(to_status)}. From here it can go to: {allowed}.", field="status")
+            self._activity(session, actor, case, ActivityKind.STATUS, note, from_status=case.status,
+                           to_status=to_status)
+            old, case.status = case.status, to_status
+            self._touch(case, actor)
+            record_audit(session, self.clock, actor, "case.status_changed", RECORD, case.id,
+                         f"{case.reference} {old} -> {to_status}")
+            return self._record(session, case)
+
+    def hand_over(self, actor: Actor, case_id: int, to_staff_id: int, note: str, version: int) -> CaseRecord:
+        """The owner passes the case to another caseworker, with a note for them. Refuses anyone
+        but the owner or a manager, no note, and someone who may not work cases."""
+        note = clean_text(note, field="note", label="The handover note", max_length=2000)
+        with self.db.unit_of_work() as session:
+            case, _ = self._checked_case(session, actor, case_id, version)
+            if actor.staff_id != case.owner_id and not access.sees_all(actor):
+                raise PermissionDenied(f"Only the owner of {case.reference} ({staff_name(session, case.owner_id)}) "
+                                       "hands it over; a service manager can reassign it.")
+            return self._change_owner(session, actor, case, to_staff_id, note, ActivityKind.HANDOVER, "case.handed_over")
+
+    def reassign(self, actor: Actor, case_id: int, to_staff_id: int, reason: str, version: int) -> CaseRecord:
+        """A manager gives the case to another caseworker (absence, workload). Managers only."""
+        require(actor, Permission.MANAGE_ALL_CASES)
+        reason = clean_text(reason, field="reason", label="The reason", max_length=2000)
+        with self.db.unit_of_work() as session:
+            case, _ = self._checked_case(session, actor, case_id, version)
+            return self._change_owner(session, actor, case, to_staff_id, reason, ActivityKind.REASSIGNED,
+                                      "case.reassigned")
+
+    def _change_owner(self, session: Session, actor: Actor, case: Case, to_staff_id: int, note: str,
+                      kind: ActivityKind, action: str) -> CaseRecord:
+        _refuse_closed(case)
+        if to_staff_id == case.owner_id:
+            raise ValidationError(f"{staff_name(session, to_staff_id)} already owns {case.reference}.", field="owner")
+        _check_caseworker(session, to_staff_id, field="owner")
+        old = case.owner_id
+        self._activity(session, actor, case, kind, note, other_staff_id=to_staff_id)
+        case.owner_id = to_staff_id
+        # The previous owner stays on the team, so a restricted case is not closed to them mid-way.
+        if session.scalar(select(CaseMember).where(CaseMember.case_id == case.id, CaseMember.staff_id == old)) is None:
+            session.add(CaseMember(case_id=case.id, staff_id=old, added_at=self.clock.now(), added_by=actor.username))
+        self._touch(case, actor)
+        record_audit(session, self.clock, actor, action, RECORD, case.id, f"{case.reference} staff {old} -> {to_staff_id}")
+        return self._record(session, case)
+
+    def escalate(self, actor: Actor, case_id: int, level: int, reason: str, version: int) -> CaseRecord:
+        """Escalate to a higher level (1 team leader, 2 service manager, 3 head of service) with a
+        reason; the level and time are recorded. Refuses a level not above the current one."""
+        reason = clean_text(reason, field="reason", label="The reason for escalating", max_length=2000)
+        if not isinstance(level, int) or level not in ESCALATION_LEVELS:
+            raise ValidationError(f"Escalation levels are 1 to {MAX_LEVEL}.", field="level")
+        with self.db.unit_of_work() as session:
+            case, _ = self._runnable(session, actor, case_id, version)
+            _refuse_closed(case)
+            if level <= case.escalation_level:
+                raise ValidationError(f"{case.reference} is already escalated to "
+                                      f"{ESCALATION_LEVELS[case.escalation_level].lower()}.", field="level")
+            self._activity(session, actor, case, ActivityKind.ESCALATED, reason,
+                           from_status=str(case.escalation_level), to_status=str(level))
+            case.escalation_level = level
+            self._touch(case, actor)
+            record_audit(session, self.clock, actor, "case.escalated", RECORD, case.id, f"{case.reference} level {level}")
+            return self._record(session, case)
+
+    def add_team_member(self, actor: Actor, case_id: int, staff_id: int) -> CaseRecord:
+        """Name a caseworker on the case's team (they may then open it even when restricted)."""
+        with self.db.unit_of_work() as session:
+            case, _ = self._runnable(session, actor, case_id)
+            _check_caseworker(session, staff_id, field="team")
+            if staff_id == case.owner_id or session.scalar(
+                    select(CaseMember).where(CaseMember.case_id == case.id, CaseMember.staff_id == staff_id)):
+                raise ValidationError(f"{staff_name(session, staff_id)} is already on {case.reference}.", field="team")
+            session.add(CaseMember(case_id=case.id, staff_id=staff_id, added_at=self.clock.now(),
+                                   added_by=actor.username))
+            self._activity(session, actor, case, ActivityKind.TEAM, "Added to the team", other_staff_id=staff_id)
+            record_audit(session, self.clock, actor, "case.team_added", RECORD, case.id, f"{case.reference} staff {staff_id}")
+            return self._record(session, case)
+
+    def remove_team_member(self, actor: Actor, case_id: int, staff_id: int) -> CaseRecord:
+        with self.db.unit_of_work() as session:
+            case, _ = self._runnable(session, actor, case_id)
+            row = session.scalar(select(CaseMember).where(CaseMember.case_id == case.id, CaseMember.staff_id == staff_id))
+            if row is None:
+                raise ValidationError(f"{staff_name(session, staff_id)} is not on {case.reference}'s team.", field="team")
+            session.delete(row)
+            self._activity(session, actor, case, ActivityKind.TEAM, "Taken off the team", other_staff_id=staff_id)
+            record_audit(session, self.clock, actor, "case.team_removed", RECORD, case.id,
+                         f"{case.reference} staff {staff_id}")
+            return self._record(session, case)
+
+    def set_restricted(self, actor: Actor, case_id: int, restricted: bool, reason: str, version: int) -> CaseRecord:
+        """Restrict a case (a reason is needed) or lift the restriction. The owner or a manager."""
+        reason = clean_text(reason, field="reason", label="The reason", max_length=500)
+        with self.db.unit_of_work() as session:
+            case, _ = self._checked_case(session, actor, case_id, version)
+            if actor.staff_id != case.owner_id and not access.sees_all(actor):
+                raise PermissionDenied(f"Only the owner of {case.reference} or a service manager changes who may open it.")
+            if case.restricted == restricted:
+                raise ValidationError(f"{case.reference} is already {'restricted' if restricted else 'open to the team'}.",
+                                      field="restricted")
+            case.restricted = restricted
+            case.restricted_reason = reason if restricted else ""
+            self._activity(session, actor, case, ActivityKind.RESTRICTION,
+                           ("Restricted: " if restricted else "Restriction lifted: ") + reason, internal=True)
+            self._touch(case, actor)
+            record_audit(session, self.clock, actor, "case.restricted" if restricted else "case.unrestricted", RECORD,
+                         case.id, case.reference)
+            return self._record(session, case)
+
+    def close_case(self, actor: Actor, case_id: int, outcome: CaseOutcome | str, reason: str, version: int) -> CaseRecord:
+        """Close with an outcome: resolved, partly resolved, not resolved (a reason is needed) or
+        withdrawn. Refuses a case with tasks still open (finish or cancel them first)."""
+        outcome = CaseOutcome.parse(outcome, field="outcome", what="Outcome")
+        reason = clean_text(reason, field="reason", label="The reason it was not resolved", max_length=2000,
+                            required=outcome is CaseOutcome.NOT_RESOLVED)
+        with self.db.unit_of_work() as session:
+            case, _ = self._runnable(session, actor, case_id, version)
+            _refuse_closed(case)
+            open_tasks = session.scalar(select(func.count()).select_from(CaseActivity).where(
+                CaseActivity.case_id == case.id, CaseActivity.kind == ActivityKind.TASK.value,
+                CaseActivity.done_at.is_(None))) or 0
+            if open_tasks:
+                raise ValidationError(f"{case.reference} has {open_tasks} open task{'s' if open_tasks > 1 else ''}: "
+                                      "mark each done or cancelled before closing.", field="outcome")
+            now = self.clock.now()
+            self._activity(session, actor, case, ActivityKind.CLOSED, reason, from_status=case.status, to_status=CLOSED)
+            case.status = CLOSED
+            case.closed_at = now
+            case.outcome = outcome.value
+            case.outcome_reason = reason
+            self._touch(case, actor)
+            record_audit(session, self.clock, actor, "case.closed", RECORD, case.id, f"{case.reference} {outcome.value}")
+            return self._record(session, case)
+
+    def reopen_case(self, actor: Actor, case_id: int, reason: str, version: int) -> CaseRecord:
+        """Reopen a closed case (the reopen shows on its timeline and is counted). Its resolution
+        clock carries on from where it stopped: the working days it spent closed are added."""
+        reason = clean_text(reason, field="reason", label="The reason for reopening", max_length=2000)
+        with self.db.unit_of_work() as session:
+            case, _ = self._runnable(session, actor, case_id, version)
+            if case.closed_at is None:
+                raise ValidationError(f"{case.reference} is open.", field="status")
+            kind = case_type_of(session, case)
+            now = self.clock.now()
+            case.resolution_due_on = resolution_due_after_reopen(calendar_in(session), case.resolution_due_on,
+                                                                 case.closed_at, now)
+            self._activity(session, actor, case, ActivityKind.REOPENED, reason, from_status=CLOSED,
+                           to_status=kind.first_status)
+            case.status = kind.first_status
+            case.closed_at = None
+            case.outcome = ""
+            case.outcome_reason = ""
+            case.reopen_count += 1
+            self._touch(case, actor)
+            record_audit(session, self.clock, actor, "case.reopened", RECORD, case.id, case.reference)
+            return self._record(session, case)
+
+    # ---- helpers ------------------------------------------------------------------------------
+
+    def _readable(self, session: Session, actor: Actor, case_id: int) -> tuple[Case, set[int]]:
+        require(actor, Permission.WORK_CASES)
+        case = load_case(session, case_id)
+        members = member_ids(session, case.id)
+        if not access.may_read(actor, case, members):
+            raise access.refuse_reading(actor, case, staff_name(session, case.owner_id))
+        return case, members
+
+    def _runnable(self, session: Session, actor: Actor, case_id: int, version: int | None = None) -> tuple[Case, set[int]]:
+        case, members = self._checked_case(session, actor, case_id, version)
+        if not access.may_run(actor, case, members):
+            raise access.refuse_running(actor, case, staff_name(session, case.owner_id))
+        return case, members
+
+    def _checked_case(self, session: Session, actor: Actor, case_id: int, version: int | None) -> tuple[Case, set[int]]:
+        case, members = self._readable(session, actor, case_id)
+        check_version("case", case, version)
+        return case, members
+
+    def _touch(self, case: Case, actor: Actor) -> None:
+        case.updated_at = self.clock.now()
+        case.updated_by = actor.username
+
+    def _activity(self, session: Session, actor: Actor, case: Case, kind: ActivityKind, text: str, *,
+                  happened_at: datetime | None = None, internal: bool = False, **columns) -> CaseActivity:
+        now = self.clock.now()
+        row = CaseActivity(case_id=case.id, kind=kind.value, text=text, internal=internal,
+                           happened_at=happened_at or now, recorded_at=now, recorded_by=actor.username,
+                           staff_id=actor.staff_id, **columns)
+        session.add(row)
+        _bookkeep(session, case, last_activity_at=now)
+        return row
+
+    def _record(self, session: Session, case: Case) -> CaseRecord:
+        session.flush()
+        return case_record(session, case, calendar_in(session), london_today(self.clock))
+
+
+def _refuse_closed(case: Case) -> None:
+    if case.closed_at is not None:
+        raise ValidationError(f"{case.reference} is closed. Reopen it first if there is more to do.", field="status")
+
+
+def _checked_time(happened_at: datetime | None, opened_at: datetime, now: datetime) -> datetime:
+    if happened_at is None:
+        return now
+    when = as_utc(happened_at)
+    if when > now:
+        raise ValidationError("That time is in the future. Record what has happened; add a task for what is planned.",
+                              field="happened_at")
+    if london_day(when) < london_day(opened_at):
+        raise ValidationError(f"That is before the case was opened ({london_day(opened_at):%d/%m/%Y}).",
+                              field="happened_at")
+    return when
+
+
+def _check_caseworker(session: Session, staff_id: int | None, *, field: str) -> None:
+    row = session.get(Staff, staff_id) if staff_id is not None else None
+    if row is None or not row.active:
+        raise ValidationError("Choose an active member of staff.", field=field)
+    if Role(row.role) not in CASE_OWNERS:
+        raise ValidationError(f"{row.display_name} ({Role(row.role).label}) does not work cases; choose an advocate "
+                              "or a service manager.", field=field)
+
+
+def _clean_services(services: Sequence[str]) -> list[str]:
+    cleaned: list[str] = []
+    for service in services:
+        text = clean_text(service, field="services", label="A service involved", max_length=120, required=False)
+        if text and text.casefold() not in {s.casefold() for s in cleaned}:
+            cleaned.append(text)
+    if len(cleaned) > MAX_SERVICES:
+        raise ValidationError(f"List at most {MAX_SERVICES} services involved.", field="services")
+    return cleaned
+
+
+def _refresh_next_task(session: Session, case: Case) -> None:
+    _bookkeep(session, case, next_task_due_on=session.scalar(select(func.min(CaseActivity.due_on)).where(
+        CaseActivity.case_id == case.id, CaseActivity.kind == ActivityKind.TASK.value, CaseActivity.done_at.is_(None))))
+
+
+def _bookkeep(session: Session, case: Case, **values) -> None:
+    """Dates the caseload sorts by, written without moving the case's version: a note or a
+    task added by one person must not make another's status change look like a conflict."""
+    session.execute(update(Case).where(Case.id == case.id).values(**values))
+    for key, value in values.items():
+        set_committed_value(case, key, value)
