@@ -42,10 +42,12 @@ class PrintKind(str, enum.Enum):
     GUIDE = "guide"
     PLAN = "plan"
     SLIP = "slip"
+    CASE = "case"  # an advocacy case summary
 
     @property
     def label(self) -> str:
-        return {PrintKind.GUIDE: "Guide", PrintKind.PLAN: "Personal plan", PrintKind.SLIP: "Referral slip"}[self]
+        return {PrintKind.GUIDE: "Guide", PrintKind.PLAN: "Personal plan", PrintKind.SLIP: "Referral slip",
+                PrintKind.CASE: "Case summary"}[self]
 
 
 class PrintMethod(str, enum.Enum):
