@@ -215,6 +215,16 @@ def test_desk_contacts_requests_and_evidence_are_linked_only_from_the_same_resid
     assert case.activities[-1].kind is ActivityKind.ATTACHMENT and case.activities[-1].attachment_name == "letter.pdf"
     with pytest.raises(ValidationError):
         services.cases.attach_evidence(team.advocate, case_id, AttachmentInput("virus.pdf", b"MZ\x90\x00not a pdf"))
+    # A file kept with a desk contact can be linked as evidence; another resident's cannot.
+    mine_file = services.attachments.attach_to_interaction(team.desk, mine, AttachmentInput("tenancy.pdf", PDF))
+    theirs_file = services.attachments.attach_to_interaction(team.desk, theirs, AttachmentInput("theirs.pdf", PDF))
+    case = services.cases.link_attachment(team.advocate, case_id, mine_file.id)
+    assert case.activities[-1].attachment_name == "tenancy.pdf"
+    with pytest.raises(ValidationError, match="not one of this resident's"):
+        services.cases.link_attachment(team.advocate, case_id, theirs_file.id)
+    services.attachments.remove(team.desk, theirs_file.id, theirs_file.version)
+    with pytest.raises(ValidationError, match="was removed"):
+        services.cases.link_attachment(team.advocate, case_id, theirs_file.id)
 
 
 def test_a_case_escalated_from_the_desk_links_the_contact(services, team, resident_id):

@@ -248,6 +248,17 @@ class CaseService:
         return self._link(actor, case_id, Submission, submission_id, ActivityKind.SUBMISSION, "submission_id",
                           "A back-office request linked")
 
+    def link_attachment(self, actor: Actor, case_id: int, attachment_id: int) -> CaseRecord:
+        """Use a file already kept for the resident (with a desk contact or a request) as evidence
+        on the case. Refuses another resident's file and a removed one."""
+        with self.db.unit_of_work() as session:
+            row = session.get(Attachment, attachment_id)
+            if row is not None and row.removed_at is not None:
+                raise ValidationError(f"‘{row.filename}’ was removed by {row.removed_by}; add the file again.",
+                                      field="attachment_id")
+        return self._link(actor, case_id, Attachment, attachment_id, ActivityKind.ATTACHMENT, "attachment_id",
+                          "Evidence linked")
+
     def _link(self, actor: Actor, case_id: int, model: type, target_id: int, kind: ActivityKind, column: str,
               text: str) -> CaseRecord:
         with self.db.unit_of_work() as session:
