@@ -136,6 +136,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_case_activity'))
     )
     with op.batch_alter_table('case_activity', schema=None) as batch_op:
+        batch_op.create_index('ix_case_activity_kind_happened', ['kind', 'happened_at'], unique=False)
         batch_op.create_index('ix_case_activity_case', ['case_id', 'happened_at'], unique=False)
         batch_op.create_index('ix_case_activity_open_tasks', ['assignee_id', 'done_at', 'due_on'], unique=False)
 
@@ -170,6 +171,7 @@ def _seed(connection) -> None:
 def downgrade() -> None:
     with op.batch_alter_table('case_activity', schema=None) as batch_op:
         batch_op.drop_index('ix_case_activity_open_tasks')
+        batch_op.drop_index('ix_case_activity_kind_happened')
         batch_op.drop_index('ix_case_activity_case')
 
     op.drop_table('case_activity')

@@ -11,7 +11,9 @@ from sqlalchemy.engine import URL
 
 from .casework.calendar import BankHolidays
 from .casework.case_types import CaseTypes
+from .casework.caseload import Caseload
 from .casework.cases import CaseService
+from .casework.sla_figures import CaseSlaFigures
 from .core.audit import AuditService
 from .core.clock import Clock
 from .core.config import Paths
@@ -76,6 +78,8 @@ class Services:
     case_types: CaseTypes  # advocacy case types: statuses, moves, SLA targets
     bank_holidays: BankHolidays  # days the SLA clock skips
     cases: CaseService  # advocacy cases, from opening to closing
+    caseload: Caseload  # my cases and the team's, with what is due and overdue
+    case_figures: CaseSlaFigures  # on-time first response and resolution, escalations: for reports
     notice: str = ""  # something the person should know about how the database was opened
 
     def close(self) -> None:
@@ -158,4 +162,6 @@ def open_services(
         case_types=CaseTypes(db, clock),
         bank_holidays=BankHolidays(db, clock),
         cases=CaseService(db, clock, attachments),
+        caseload=Caseload(db, clock),
+        case_figures=CaseSlaFigures(db, clock),
     )

@@ -7,7 +7,6 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from assisted_desk.casework.records import CaseInput
 from assisted_desk.casework.vocab import ActivityKind, CaseOutcome, CasePriority
 from assisted_desk.core.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from assisted_desk.core.models import AuditEvent

@@ -133,6 +133,7 @@ class CaseActivity(Base):
     __table_args__ = (
         Index("ix_case_activity_case", "case_id", "happened_at"),
         Index("ix_case_activity_open_tasks", "assignee_id", "done_at", "due_on"),
+        Index("ix_case_activity_kind_happened", "kind", "happened_at"),  # escalations and reopens in a period
     )
     __mapper_args__ = {"version_id_col": version}
 
