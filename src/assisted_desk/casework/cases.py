@@ -32,6 +32,7 @@ from ..desk.references import issue_reference, unused_reference
 from ..desk.representatives import london_today, open_resident
 from ..desk.submission_models import Submission
 from . import access
+from . import case_timeline as _timeline  # noqa: F401  (importing it puts cases on the resident's timeline)
 from .calendar import calendar_in, london_day
 from .case_reading import case_record, case_type_of, glimpse, load_case, member_ids, staff_name
 from .models import Case, CaseActivity, CaseMember, CaseType
@@ -103,7 +104,7 @@ class CaseService:
             session.add(case)
             session.flush()
             issue_reference(session, self.clock, CASE_PREFIX, RECORD, case.id, resident.id, reference)
-            text = f"Opened as {kind.name}" + (f" from a desk contact" if item.from_interaction_id else "")
+            text = f"Opened as {kind.name}" + (" from a desk contact" if item.from_interaction_id else "")
             self._activity(session, actor, case, ActivityKind.OPENED, text, to_status=kind.first_status)
             if item.from_interaction_id is not None:
                 self._activity(session, actor, case, ActivityKind.INTERACTION, "The desk contact escalated to advocacy",
