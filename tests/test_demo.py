@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assisted_desk.core.security import Role
 from assisted_desk.demo import DEMO_PASSWORD, load_demo
 
@@ -58,7 +60,8 @@ def test_demo_has_skills_assessments_with_progress_and_one_to_resume(services):
 
 def test_demo_has_partners_and_referrals_at_every_step(services):
     progress = list(load_demo(services, residents=30))
-    assert progress[-2:] == ["8 inclusion partners in the directory", "18 referrals to partners, at every step of the loop"]
+    assert "8 inclusion partners in the directory" in progress
+    assert "18 referrals to partners, at every step of the loop" in progress
     coordinator = services.signin.sign_in("coordinator", DEMO_PASSWORD).actor
     assert len(services.partners.list_services(coordinator)) == 8
     referrals = services.referrals.list(coordinator)
@@ -73,3 +76,42 @@ def test_demo_has_partners_and_referrals_at_every_step(services):
     assert any(i.open_kind == "referral" for i in services.timeline.for_resident(coordinator, first.resident_id))
     suggested = services.matcher.suggest(coordinator, first.resident_id)
     assert suggested.suggestions and all(s.reasons for s in suggested.suggestions)
+
+
+def test_demo_has_advocacy_cases_in_every_state(services):
+    from assisted_desk.casework.caseload import Caseload, CaseloadFilter, CaseloadScope  # noqa: PLC0415
+    from assisted_desk.casework.vocab import ActivityKind, CaseOutcome  # noqa: PLC0415
+    from assisted_desk.core.errors import PermissionDenied  # noqa: PLC0415
+
+    progress = list(load_demo(services, residents=24))
+    assert progress[-1] == ("30 advocacy cases: 24 open (7 past an SLA date, 10 due this week, one restricted, "
+                            "1 escalated), 6 closed with each outcome, one reopened")
+    manager = services.signin.sign_in("manager", DEMO_PASSWORD).actor
+    advocate = services.signin.sign_in("advocate", DEMO_PASSWORD).actor
+    advocate2 = services.signin.sign_in("advocate2", DEMO_PASSWORD).actor
+    caseload = Caseload(services.db, services.clock)
+    everything = caseload.for_actor(manager, CaseloadScope.TEAM, CaseloadFilter(include_closed=True))
+    rows = everything.rows
+    assert len(rows) == 30
+    assert {r.case_type_name for r in rows} == {"Housing", "Benefits", "Social care", "Complaint", "Multiple needs"}
+    assert {r.owner_id for r in rows} == {manager.staff_id, advocate.staff_id, advocate2.staff_id}
+    counts = everything.counts
+    assert counts.due_today >= 1 and counts.overdue_first_response >= 1 and counts.overdue_resolution >= 1
+    assert counts.escalated == 1
+    assert sum(r.reopen_count for r in rows) == 1 and any(r.reopen_count and r.is_open for r in rows)
+    [restricted] = [r for r in rows if r.restricted]
+    assert restricted.owner_id == advocate.staff_id
+    assert restricted.id in {r.id for r in caseload.for_actor(advocate, CaseloadScope.MINE).rows}
+    services.cases.get_case(advocate2, restricted.id)  # on its team
+    with pytest.raises(PermissionDenied, match="restricted"):
+        services.cases.get_case(services.signin.sign_in("desk", DEMO_PASSWORD).actor, restricted.id)
+    closed = caseload.for_actor(manager, CaseloadScope.TEAM, CaseloadFilter(status="closed")).rows
+    assert {services.cases.get_case(manager, r.id).outcome for r in closed} == set(CaseOutcome)
+    records = [services.cases.get_case(manager, r.id) for r in rows]
+    kinds = {a.kind for record in records for a in record.activities}
+    assert {ActivityKind.CALL, ActivityKind.LETTER, ActivityKind.EMAIL, ActivityKind.MEETING, ActivityKind.NOTE,
+            ActivityKind.TASK, ActivityKind.INTERACTION, ActivityKind.ESCALATED, ActivityKind.REOPENED,
+            ActivityKind.TEAM, ActivityKind.STATUS} <= kinds
+    assert any(a.internal for record in records for a in record.activities)
+    assert any(record.from_interaction_id for record in records)
+    assert sum(1 for record in records for a in record.activities if a.kind is ActivityKind.INTERACTION) == 2

@@ -1,5 +1,5 @@
-"""Demo data: several sites, staff in every role, and residents with a history at the desk, so a
-new user can explore safely.
+"""Demo data: several sites, staff in every role, residents with a history at the desk, partners
+and referrals, and advocacy cases, so a new user can explore safely.
 
 Used by `assisted-desk demo` and by the first-run choice "explore with demo data", which opens a
 separate demo database so real records are never mixed with made-up ones.
@@ -11,6 +11,7 @@ from collections.abc import Iterator
 
 from .core.errors import ValidationError
 from .core.security import Actor, Role
+from .demo_cases import load_cases_demo
 from .demo_partners import load_partners_demo
 from .demo_skills import load_skills_demo
 from .demo_desk import DEMO_RESIDENTS, load_desk_demo
@@ -58,10 +59,12 @@ def load_demo(services: Services, residents: int | None = None) -> Iterator[str]
     yield f"{len(sites)} sites"
     desk_staff: list[Actor] = []
     coordinator: Actor | None = None
+    by_username: dict[str, Actor] = {}
     for username, name, role, site_index in DEMO_STAFF[1:]:
         record = services.staff.add_staff(admin, username, name, role, sites[site_index], DEMO_PASSWORD,
                                           must_change_password=False)
         actor = Actor(record.id, record.username, record.display_name, role, record.site_id, record.site_name)
+        by_username[username] = actor
         if role == Role.DESK:
             desk_staff.append(actor)
         elif role == Role.COORDINATOR and coordinator is None:
@@ -70,3 +73,5 @@ def load_demo(services: Services, residents: int | None = None) -> Iterator[str]
     yield from load_desk_demo(services, admin, desk_staff, residents or DEMO_RESIDENTS)
     yield from load_skills_demo(services, coordinator or admin)
     yield from load_partners_demo(services, coordinator or admin)
+    yield from load_cases_demo(services, desk_staff[0], by_username["advocate"], by_username["advocate2"],
+                               by_username["manager"])
