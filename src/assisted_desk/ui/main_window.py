@@ -48,8 +48,7 @@ class Area:
 AREAS = (
     Area("desk", "Desk", (Permission.USE_DESK,), ""),
     Area("residents", "Residents", (Permission.VIEW_RESIDENTS,), ""),
-    Area("cases", "Cases", (Permission.OPEN_CASES, Permission.WORK_CASES),
-         "Here advocates will carry complex cases with SLA clocks, tasks, notes and escalation."),
+    Area("cases", "Cases", (Permission.OPEN_CASES, Permission.WORK_CASES), ""),
     Area("inclusion", "Inclusion", (Permission.USE_INCLUSION,),
          "Here coordinators will record digital-skills assessments and follow referrals to partners."),
     Area("guides", "Guides", (Permission.PRINT_GUIDES,),
@@ -158,6 +157,7 @@ class MainWindow(QMainWindow):
             from .desk_area import DeskArea
 
             page = DeskArea(self.services, self.actor)
+            page.serve.case_opened.connect(self.open_case)
             if self.outbox_runner is not None:  # a request queued is sent at once; its list follows
                 page.outbox_changed.connect(self.outbox_runner.run_soon)
                 self.outbox_runner.delivered.connect(page.outbox_delivered)
@@ -167,7 +167,12 @@ class MainWindow(QMainWindow):
 
             page = ResidentsPage(self.services, self.actor)
             page.serve_resident.connect(self.serve_resident)
+            page.case_opened.connect(self.open_case)
             return page
+        if area.key == "cases":
+            from .casework import CasesPage
+
+            return CasesPage(self.services, self.actor)
         if area.key == "inclusion":
             from .inclusion import InclusionPage
 
@@ -199,6 +204,14 @@ class MainWindow(QMainWindow):
         if desk is not None:
             self.show_area("desk")
             desk.serve_resident(resident_id)
+
+    def open_case(self, case_id: int) -> None:
+        """A case just opened at the desk or in Residents, in its own window; the caseloads follow."""
+        from .casework.windows import open_case_window
+
+        cases = self.area_pages.get("cases")
+        refresh = getattr(cases, "refresh", None)
+        open_case_window(self, self.services, self.actor, case_id, refresh)
 
     def _build_menus(self) -> None:
         session_menu = self.menuBar().addMenu(self.tr("&Session"))
