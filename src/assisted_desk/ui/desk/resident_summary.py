@@ -1,6 +1,6 @@
 """Who is at the desk, at a glance: name, year of birth, postcode, language and interpreter,
-accessibility needs, and what they have consented to and who represents them, with the
-actions that change those."""
+accessibility needs, what they have consented to, who represents them and their advocacy cases,
+with the actions that change those."""
 
 from __future__ import annotations
 
@@ -8,13 +8,15 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
 from ...core.errors import DeskError
-from ...core.security import Actor
+from ...casework.records import CaseGlimpse
+from ...core.security import Actor, Permission
 from ...desk.catalogue import ServiceRecord
 from ...desk.consent import ConsentRecord, RepresentativeRecord
 from ...desk.residents import ResidentRecord
 from ...desk.vocab import ConsentPurpose
 from ...services import Services
 from ..admin.common import fit_columns, record_table, selected_row, sortable_proxy
+from ..casework.open_case import open_case_dialog
 from ..forms import button
 from ..messages import show_problem
 from .consent_dialogs import ConsentDialog, RepresentativeDialog, WithdrawConsentDialog
@@ -27,6 +29,9 @@ class ResidentSummary(QWidget):
     changed = Signal()
     # A consent was recorded through the consent dialog (the record).
     consent_recorded = Signal(object)
+    # A case was opened here: the sentence saying so; and the person asked to open it (its id).
+    case_added = Signal(str)
+    case_opened = Signal(int)
 
     def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -68,10 +73,24 @@ class ResidentSummary(QWidget):
         self.reps_table.activated.connect(lambda _i: self.edit_selected_representative())
         reps_tab = self._tab(self.reps_table, self.add_rep_button, self.edit_rep_button, self.end_rep_button)
 
+        self.cases = QLabel()
+        self.cases.setWordWrap(True)
+        self.cases.setTextFormat(Qt.TextFormat.PlainText)
+        self.cases.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.cases.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.cases.setAccessibleName(self.tr("Cases"))
+        self.case_button = button(self.tr("Open an advocacy case…"), self.tr("Open an advocacy case"))
+        self.case_button.clicked.connect(lambda: self.open_case())
+        self.case_button.setVisible(actor.may(Permission.OPEN_CASES))
+        cases_tab = self._tab(self.cases, self.case_button)
+
         self.tabs = QTabWidget()
         self.tabs.setAccessibleName(self.tr("Consents and representatives"))
         self.tabs.addTab(consents_tab, self.tr("Consents"))
         self.tabs.addTab(reps_tab, self.tr("Representatives"))
+        self.shows_cases = actor.may(Permission.OPEN_CASES) or actor.may(Permission.WORK_CASES)
+        if self.shows_cases:
+            self.tabs.addTab(cases_tab, self.tr("Cases"))
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -102,6 +121,7 @@ class ResidentSummary(QWidget):
         self.facts.setText(self.tr("Find a resident above, or press Ctrl+Shift+A for an anonymous contact."))
         self.needs.hide()
         self._set_lists((), ())
+        self._set_cases(())
         self.tabs.setVisible(False)
 
     def show_anonymous(self) -> None:
@@ -110,10 +130,11 @@ class ResidentSummary(QWidget):
         self.facts.setText(self.tr("Counted, but not linked to anyone: nothing can be done on their behalf."))
         self.needs.hide()
         self._set_lists((), ())
+        self._set_cases(())
         self.tabs.setVisible(False)
 
     def show_resident(self, resident: ResidentRecord, consents: tuple[ConsentRecord, ...],
-                      representatives: tuple[RepresentativeRecord, ...]) -> None:
+                      representatives: tuple[RepresentativeRecord, ...], cases: tuple[CaseGlimpse, ...] = ()) -> None:
         self.resident = resident
         self.name.setText(resident.display_name)
         facts = [self.tr("Born {0}").format(resident.date_of_birth.year) if resident.date_of_birth
@@ -131,6 +152,7 @@ class ResidentSummary(QWidget):
         self.needs.setAccessibleName(self.tr("Language and accessibility needs"))
         self.needs.setVisible(bool(needs))
         self._set_lists(consents, representatives)
+        self._set_cases(cases)
         self.tabs.setVisible(True)
 
     def _set_lists(self, consents, representatives) -> None:
@@ -142,6 +164,14 @@ class ResidentSummary(QWidget):
             if table.model().rowCount():
                 fit_columns(table, 260)
         self._follow_selection()
+
+    def _set_cases(self, cases: tuple[CaseGlimpse, ...]) -> None:
+        if not self.shows_cases:
+            return
+        text = "\n".join(case.description for case in cases) or self.tr("No advocacy cases.")
+        self.cases.setText(text)
+        self.cases.setAccessibleDescription(text)
+        self.tabs.setTabText(2, self.tr("Cases ({0})").format(len(cases)))
 
     def _follow_selection(self) -> None:
         self.withdraw_button.setEnabled(self.selected_consent() is not None)
@@ -169,6 +199,22 @@ class ResidentSummary(QWidget):
         self._open(ConsentDialog(self.services, self.actor, self.resident.id, self.resident.name, self.catalogue,
                                  self.representatives(), ConsentPurpose.ACT_ON_BEHALF, service_code,
                                  representative_id, self))
+
+    def open_case(self, resident_id: int | None = None, from_interaction_id: int | None = None,
+                  summary: str = "") -> None:
+        """Open an advocacy case for the resident shown (or the one named)."""
+        resident_id = resident_id if resident_id is not None else (self.resident.id if self.resident else None)
+        if resident_id is None:
+            return
+        dialog = open_case_dialog(self, self.services, self.actor, resident_id,
+                                  from_interaction_id=from_interaction_id, summary=summary)
+        if dialog is None:
+            return
+        self.dialog = dialog
+        dialog.accepted.connect(lambda: self.case_added.emit(dialog.opened_sentence()))
+        dialog.accepted.connect(self.changed.emit)
+        dialog.case_opened.connect(self.case_opened.emit)
+        dialog.finished.connect(lambda _result: self._closed(dialog))
 
     def withdraw_selected(self) -> None:
         consent = self.selected_consent()

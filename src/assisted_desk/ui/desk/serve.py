@@ -22,6 +22,7 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLineEdit, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
+from ...casework.records import CaseGlimpse
 from ...core.clock import as_utc, local_text
 from ...core.errors import DeskError, ValidationError
 from ...core.security import Actor, Permission
@@ -30,7 +31,9 @@ from ...desk.representatives import london_today
 from ...desk.residents import ResidentRecord
 from ...desk.submissions import RequestInput, SubmissionReceipt
 from ...desk.timeline import TimelineItem
+from ...desk.vocab import Outcome
 from ...services import Services
+from ..casework.open_case import EscalationOffer
 from ..forms import button
 from ..messages import FormMessage, show_problem
 from ..workers import run_in_background
@@ -55,6 +58,7 @@ class ResidentView:
     representatives: tuple[RepresentativeRecord, ...]
     timeline: tuple[TimelineItem, ...]
     merged_from: str = ""  # the name on a merged record that was opened instead
+    cases: tuple[CaseGlimpse, ...] = ()  # their advocacy cases, as much as this person may see
 
 
 class ServePanel(QWidget):
@@ -65,6 +69,8 @@ class ServePanel(QWidget):
     # A request was queued for the back office with the contact; its reference (the desk's
     # sender may go at once rather than at its next tick).
     request_queued = Signal(str)
+    # A case opened here, which the person asked to see; its id.
+    case_opened = Signal(int)
 
     def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -87,6 +93,8 @@ class ServePanel(QWidget):
         self.summary = ResidentSummary(services, actor)
         self.summary.changed.connect(self._reload)
         self.summary.consent_recorded.connect(self._consent_recorded)
+        self.summary.case_added.connect(lambda text: self.message.show_info(text))
+        self.summary.case_opened.connect(self.case_opened.emit)
         self.timeline = TimelineView()
         self.timeline.item_opened.connect(self.open_item)
 
@@ -100,6 +108,10 @@ class ServePanel(QWidget):
                                            self.tr("Edit the resident's details"))
         self.edit_resident_button.clicked.connect(self.edit_resident)
         self.edit_resident_button.hide()
+        # After a contact escalated to advocacy: open a case from it.
+        self.case_offer = EscalationOffer(services, actor)
+        self.case_offer.opened.connect(self._case_opened_from_contact)
+        self.case_offer.case_opened.connect(self.case_opened.emit)
         self.form = ContactForm()
         self.form.changed.connect(self._form_changed)
         self.attachments = AttachmentsBox(services, actor)
@@ -167,6 +179,7 @@ class ServePanel(QWidget):
         right_layout.addWidget(self.message)
         right_layout.addWidget(self.consent_button, 0, Qt.AlignmentFlag.AlignLeft)
         right_layout.addWidget(self.edit_resident_button, 0, Qt.AlignmentFlag.AlignLeft)
+        right_layout.addWidget(self.case_offer, 0, Qt.AlignmentFlag.AlignLeft)
         right_layout.addWidget(self.scroller, 1)
         buttons = QHBoxLayout()
         buttons.addWidget(self.save_button)
@@ -273,6 +286,7 @@ class ServePanel(QWidget):
             self.started_at = self.services.clock.now()
         self._set_active(True)
         self._hide_refusal()
+        self.case_offer.withdraw()
 
     def _set_active(self, active: bool) -> None:
         for widget in (self.form, self.save_button, self.next_button, self.discard_button):
@@ -321,9 +335,11 @@ class ServePanel(QWidget):
             if resident.merged_into_id is not None:
                 merged_from = resident.name
                 resident = services.residents.get(actor, resident.merged_into_id)
+            cases = services.cases.cases_for_resident(actor, resident.id) if actor.may(Permission.OPEN_CASES) \
+                or actor.may(Permission.WORK_CASES) else []
             return ResidentView(resident, services.consent.current_consents(actor, resident.id),
                                 services.consent.representatives(actor, resident.id, include_ended=False),
-                                services.timeline.for_resident(actor, resident.id), merged_from)
+                                services.timeline.for_resident(actor, resident.id), merged_from, tuple(cases))
 
         run_in_background(load, lambda view: self._loaded(token, view), lambda error: self._load_failed(token, error))
 
@@ -336,7 +352,7 @@ class ServePanel(QWidget):
             self.message.show_info(self.tr("{0}'s record was merged into this one: serving {1}.").format(
                 view.merged_from, view.resident.display_name))
             self.resident_changed.emit(view.resident.id)
-        self.summary.show_resident(view.resident, view.consents, view.representatives)
+        self.summary.show_resident(view.resident, view.consents, view.representatives, view.cases)
         self.timeline.set_items(view.timeline)
         self.form.set_representatives([(rep.id, rep.label) for rep in view.representatives])
         self.form.choose_pending_representative()
@@ -363,6 +379,7 @@ class ServePanel(QWidget):
         if not self.has_contact():
             return None
         self._hide_refusal()
+        self.case_offer.withdraw()
         self.banner.hide()  # the last reference must not sit above this contact's refusal
         if self.attachments.is_busy():
             self.message.show_info(self.tr("The files are still being read: save again in a moment."))
@@ -396,6 +413,8 @@ class ServePanel(QWidget):
         request_name = self.form.request_form.request.name if self.form.request_form is not None else ""
         self.banner.show_saved(reference, who, receipt.submission_reference if receipt else "", request_name)
         self._reset_form()
+        if contact.resident_id is not None and contact.outcome == Outcome.ESCALATED.value:
+            self.case_offer.offer(contact.resident_id, reference, contact.notes)
         self.contact_logged.emit(reference)
         if receipt is not None:
             self.request_queued.emit(receipt.submission_reference)
@@ -496,6 +515,10 @@ class ServePanel(QWidget):
             self._refused_service = None
             self.message.show_info(self.tr("Consent recorded. Press Ctrl+Enter to save the contact."))
             self.form.focus_service()
+
+    def _case_opened_from_contact(self, dialog) -> None:
+        self._reload()
+        self.message.show_info(dialog.opened_sentence())
 
     def open_item(self, item: TimelineItem) -> None:
         try:

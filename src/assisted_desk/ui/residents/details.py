@@ -56,6 +56,16 @@ class ResidentDetails(QWidget):
             value.setAccessibleName(label)
             self.values[key] = value
             self.form.addRow(QLabel(label + ":"), value)
+        # Advocacy cases: one line each, shown where the screen has them (not in the merge dialog).
+        self.cases = QLabel()
+        self.cases.setWordWrap(True)
+        self.cases.setTextFormat(Qt.TextFormat.PlainText)
+        self.cases.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.cases.setMinimumWidth(160)
+        self.cases.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.cases.setAccessibleName(self.tr("Cases"))
+        self.form.addRow(QLabel(self.tr("Cases") + ":"), self.cases)
+        self.form.setRowVisible(self.cases, False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.heading)
@@ -100,6 +110,13 @@ class ResidentDetails(QWidget):
         for key, text in texts.items():
             self.values[key].setText(text)
             self.values[key].setAccessibleDescription(text)
+
+    def show_cases(self, lines: list[str] | None) -> None:
+        """The resident's cases, one line each (CaseGlimpse.description); None hides the row."""
+        text = "\n".join(lines) if lines else self.tr("none")
+        self.cases.setText(text)
+        self.cases.setAccessibleDescription(text)
+        self.form.setRowVisible(self.cases, lines is not None)
 
     def _language(self, record: ResidentRecord) -> str:
         if record.interpreter_needed:

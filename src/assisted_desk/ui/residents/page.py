@@ -23,6 +23,7 @@ from ...core.security import Actor, Permission
 from ...desk.residents import ResidentRecord
 from ...services import Services
 from ..admin.common import fit_columns, record_table, select_source_row, selected_row, sortable_proxy
+from ..casework.open_case import open_case_dialog
 from ..desk.finder import ResidentFinder
 from ..forms import button
 from ..messages import FormMessage
@@ -34,9 +35,11 @@ from .resident_dialog import ResidentDialog
 
 
 class ResidentsPage(QWidget):
-    """`serve_resident(resident_id)` asks the Desk area to serve the shown resident."""
+    """`serve_resident(resident_id)` asks the Desk area to serve the shown resident;
+    `case_opened(case_id)` asks for a case just opened here."""
 
     serve_resident = Signal(int)
+    case_opened = Signal(int)
 
     def __init__(self, services: Services, actor: Actor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,6 +81,9 @@ class ResidentsPage(QWidget):
         self.merge_button = button(tr("&Merge…"), tr("Merge this record with another"))
         self.merge_button.clicked.connect(self.merge_current)
         self.merge_button.setVisible(actor.may(Permission.MERGE_RESIDENTS))
+        self.case_button = button(tr("Open an advocacy &case…"), tr("Open an advocacy case for this resident"))
+        self.case_button.clicked.connect(self.open_case)
+        self.case_button.setVisible(actor.may(Permission.OPEN_CASES))
         actions = QHBoxLayout()
         for push in (self.serve_button, self.edit_button, self.equality_button, self.merge_button):
             actions.addWidget(push)
@@ -89,6 +95,7 @@ class ResidentsPage(QWidget):
         right_layout.addWidget(scroll, 1)
         right_layout.addWidget(self.open_survivor, 0, Qt.AlignmentFlag.AlignLeft)
         right_layout.addLayout(actions)
+        right_layout.addWidget(self.case_button, 0, Qt.AlignmentFlag.AlignLeft)  # a row of its own: never clipped
         right_layout.addWidget(self.message)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -151,9 +158,22 @@ class ResidentsPage(QWidget):
         self.record = record
         self.details.show_record(record, self.services.clock.now().astimezone(LONDON).date())
         live = record is not None and record.merged_into_id is None
-        for push in (self.serve_button, self.edit_button, self.equality_button, self.merge_button):
+        for push in (self.serve_button, self.edit_button, self.equality_button, self.merge_button, self.case_button):
             push.setEnabled(live)
+        self._show_cases(record if live else None)
         self.open_survivor.setVisible(record is not None and record.merged_into_id is not None)
+
+    def _show_cases(self, record: ResidentRecord | None) -> None:
+        if record is None or not (self.actor.may(Permission.OPEN_CASES) or self.actor.may(Permission.WORK_CASES)):
+            self.details.show_cases(None)
+            return
+        try:
+            cases = self.services.cases.cases_for_resident(self.actor, record.id)
+        except DeskError as error:
+            self.details.show_cases(None)
+            self.message.show_error(error.message)
+            return
+        self.details.show_cases([case.description for case in cases])
 
     def _reload(self) -> None:
         if self.record is not None:
@@ -201,6 +221,21 @@ class ResidentsPage(QWidget):
         if self.record is None or self.dialog is not None:
             return
         self._open(EqualityDialog(self.services, self.actor, self.record.id, self.record.name, self))
+
+    def open_case(self) -> None:
+        if self.record is None or self.record.merged_into_id is not None or self.dialog is not None:
+            return
+        dialog = open_case_dialog(self, self.services, self.actor, self.record.id)
+        if dialog is None:
+            return
+        self.dialog = dialog
+        dialog.accepted.connect(lambda: self._case_opened(dialog))
+        dialog.case_opened.connect(self.case_opened.emit)
+        dialog.finished.connect(lambda _result: self._closed(dialog))
+
+    def _case_opened(self, dialog) -> None:
+        self._reload()
+        self.message.show_info(dialog.opened_sentence())
 
     def _open(self, dialog) -> None:
         """Non-blocking, so the rest of the desk keeps painting."""
