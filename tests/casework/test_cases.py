@@ -122,6 +122,8 @@ def test_tasks_have_due_dates_and_assignees_and_block_closing_until_finished(ser
         services.cases.add_task(team.advocate, case_id, "x", date(2026, 11, 30), assignee_id=team.desk.staff_id)
     with pytest.raises(ValidationError, match="2 open tasks"):
         services.cases.close_case(team.advocate, case_id, "resolved", "", case.version)
+    assert [m.staff_id for m in case.team] == [team.other_advocate.staff_id]  # given a task, on the team
+    assert case.activities[-2].kind is ActivityKind.TEAM
     letter = next(t for t in case.open_tasks if t.text == "Letter to landlord")
     # The assignee may finish their own task on a case they are not on.
     services.cases.complete_task(team.other_advocate, letter.id)

@@ -196,18 +196,26 @@ class CaseService:
             return self._record(session, case)
 
     def add_task(self, actor: Actor, case_id: int, text: str, due_on: date, assignee_id: int | None = None) -> CaseRecord:
-        """A task with a due date, for the assignee (the person adding it when none is named).
-        Refuses a date in the past, an assignee who may not work cases, and a closed case."""
+        """A task with a due date, for the assignee (the person adding it when none is named), who
+        joins the case's team if not on it. Refuses a date in the past, an assignee who may not
+        work cases, and a closed case."""
         text = clean_text(text, field="task", label="The task", max_length=500)
         if not isinstance(due_on, date):
             raise ValidationError("Give the task a due date.", field="due_on")
         with self.db.unit_of_work() as session:
-            case, _ = self._runnable(session, actor, case_id)
+            case, members = self._runnable(session, actor, case_id)
             _refuse_closed(case)
             if due_on < london_today(self.clock):
                 raise ValidationError(f"The due date {due_on:%d/%m/%Y} is in the past.", field="due_on")
             assignee = assignee_id if assignee_id is not None else actor.staff_id
             _check_caseworker(session, assignee, field="assignee")
+            if assignee != case.owner_id and assignee not in members:
+                # Whoever is given a task joins the team: it is on their caseload, and they can
+                # open the case to do it even when it is restricted.
+                session.add(CaseMember(case_id=case.id, staff_id=assignee, added_at=self.clock.now(),
+                                       added_by=actor.username))
+                self._activity(session, actor, case, ActivityKind.TEAM, "Added to the team to do a task",
+                               other_staff_id=assignee)
             self._activity(session, actor, case, ActivityKind.TASK, text, due_on=due_on, assignee_id=assignee)
             session.flush()
             _refresh_next_task(session, case)
