@@ -365,6 +365,16 @@ def test_the_summary_prints_without_internal_notes(qtbot, services, team, make_w
     text = "".join(page.extract_text() for page in PdfReader(str(dialog.rendered.pdf)).pages)
     assert "Called about the repairs" in text and "Internal worry" not in text
     dialog.close()
+    # The meeting copy says more (the steps the type expects) and still leaves internal notes out.
+    window.meeting_button.click()
+    qtbot.waitUntil(lambda: window.print_dialog is not dialog and window.print_dialog is not None
+                    and window.print_dialog.isVisible(), timeout=10_000)
+    meeting = window.print_dialog
+    qtbot.waitUntil(lambda: meeting.rendered is not None and meeting.is_idle(), timeout=20_000)
+    assert meeting.document_title == f"Case summary for a meeting {window.case.reference}"
+    text = " ".join(page.extract_text() for page in PdfReader(str(meeting.rendered.pdf)).pages)
+    assert "First call to the resident" in text and "Internal worry" not in text
+    meeting.close()
 
 
 def test_the_timeline_and_access_log_models_pass_the_model_tester(qtmodeltester, services, team, clock):

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from ...casework.records import CaseRecord
 from ...core.errors import DeskError
+from ...casework.calendar import london_day
 from ...printing.case_summary_pdf import render_case_summary
 from ...printing.layout import PrintFormat
 from ...printing.print_records import PrintKind
@@ -99,9 +100,9 @@ class CaseFiles:
 
     # ---- printing -----------------------------------------------------------------------------
 
-    def print_summary(self) -> None:
+    def print_summary(self, for_meeting: bool = False) -> None:
         """Fetch the case as it may be printed (internal notes left out) off the GUI thread, then
-        open its print preview."""
+        open its print preview: the resident's copy, or the fuller copy for a meeting."""
         if self.case is None or self.preparing:
             return
         services, actor, case_id = self.services, self.actor, self.case.id
@@ -111,7 +112,7 @@ class CaseFiles:
         def done(printable: CaseRecord) -> None:
             self.preparing = False
             self._set_enabled()
-            self._open_preview(printable)
+            self._open_preview(printable, for_meeting)
 
         def failed(error: DeskError) -> None:
             self.preparing = False
@@ -120,16 +121,22 @@ class CaseFiles:
 
         run_in_background(lambda: services.cases.for_print(actor, case_id), done, failed)
 
-    def _open_preview(self, printable: CaseRecord) -> None:
+    def print_meeting_copy(self) -> None:
+        self.print_summary(for_meeting=True)
+
+    def _open_preview(self, printable: CaseRecord, for_meeting: bool = False) -> None:
         if self.print_dialog is not None:
             self.print_dialog.close()
             self.print_dialog.deleteLater()
 
-        def render(fmt: PrintFormat, path) -> int:
-            return render_case_summary(printable, fmt, path).pages
+        today = london_day(self.services.clock.now())
 
+        def render(fmt: PrintFormat, path) -> int:
+            return render_case_summary(printable, fmt, path, for_meeting=for_meeting, printed_on=today).pages
+
+        title = self.tr("Case summary for a meeting {0}") if for_meeting else self.tr("Case summary {0}")
         self.print_dialog = PrintPreviewDialog(
-            self.services, self.actor, title=self.tr("Case summary {0}").format(printable.reference),
+            self.services, self.actor, title=title.format(printable.reference),
             kind=PrintKind.CASE, render=render, resident_id=printable.resident_id,
-            file_stem=f"case-{printable.reference}", parent=self)
+            file_stem=f"case-{printable.reference}" + ("-meeting" if for_meeting else ""), parent=self)
         self.print_dialog.open()

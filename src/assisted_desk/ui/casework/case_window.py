@@ -173,7 +173,10 @@ class CaseWindow(CaseFiles, QDialog):
             ("team_button", tr("Tea&m…"), tr("Add or remove team members"), self.edit_team),
             ("attach_button", tr("Attach e&vidence…"), tr("Attach evidence"), self.attach_evidence),
             ("open_evidence_button", tr("Open evi&dence"), tr("Open evidence"), self.open_evidence),
-            ("print_button", tr("&Print summary…"), tr("Print a summary of the case"), self.print_summary),
+            ("print_button", tr("&Print summary…"), tr("Print a summary of the case for the resident"),
+             self.print_summary),
+            ("meeting_button", tr("Print meeting cop&y…"), tr("Print a fuller summary for a meeting, without "
+                                                              "internal notes"), self.print_meeting_copy),
             ("restrict_button", tr("Restr&ict…"), tr("Restrict the case"), self.restrict),
             ("close_button", tr("&Close case…"), tr("Close the case"), self.close_case),
             ("reopen_button", tr("Re&open…"), tr("Reopen the case"), self.reopen),
@@ -279,6 +282,7 @@ class CaseWindow(CaseFiles, QDialog):
             "open_evidence": self.chosen_evidence() is not None,
             "access_log": manager and case.restricted,
             "print": True,
+            "meeting": True,
             "runs": runs,
         }
 
@@ -289,9 +293,9 @@ class CaseWindow(CaseFiles, QDialog):
                  "reassign": self.reassign_button, "escalate": self.escalate_button, "team": self.team_button,
                  "restrict": self.restrict_button, "close": self.close_button, "reopen": self.reopen_button,
                  "attach": self.attach_button, "open_evidence": self.open_evidence_button,
-                 "access_log": self.access_log_button, "print": self.print_button}
+                 "access_log": self.access_log_button, "print": self.print_button, "meeting": self.meeting_button}
         for key, push in pairs.items():
-            push.setEnabled(allowed.get(key, False) and not (key == "print" and self.preparing)
+            push.setEnabled(allowed.get(key, False) and not (key in ("print", "meeting") and self.preparing)
                             and not (key in ("attach", "open_evidence") and self.busy))
         self.refresh_button.setEnabled(True)
         case = self.case
