@@ -1,5 +1,5 @@
-"""The Admin area: staff accounts, sites, the audit log, desk settings, the service catalogue and
-the back office.
+"""The Admin area: staff accounts, sites, the audit log, desk settings, the service catalogue,
+the back office, and the case types and bank holidays of advocacy casework.
 
 Each tab appears only for a role that may use it; the services refuse the rest anyway."""
 
@@ -12,12 +12,15 @@ from ...core.security import Actor, Permission
 from ...services import Services
 from .audit import AuditTab, AuditTableModel
 from .backoffice import BackOfficeTab
+from .bank_holidays import BankHolidaysTab, BankHolidayTableModel
+from .case_types import CaseTypesTab, CaseTypeTableModel
 from .catalogue import CatalogueTab
 from .settings import SettingsTab
 from .sites import SitesTab, SiteTableModel
 from .staff import StaffTab, StaffTableModel
 
-__all__ = ["AdminPage", "AuditTableModel", "SiteTableModel", "StaffTableModel"]
+__all__ = ["AdminPage", "AuditTableModel", "BankHolidayTableModel", "CaseTypeTableModel", "SiteTableModel",
+           "StaffTableModel"]
 
 
 class AdminPage(QWidget):
@@ -35,6 +38,8 @@ class AdminPage(QWidget):
         self.settings_tab: SettingsTab | None = None
         self.catalogue_tab: CatalogueTab | None = None
         self.backoffice_tab: BackOfficeTab | None = None
+        self.case_types_tab: CaseTypesTab | None = None
+        self.bank_holidays_tab: BankHolidaysTab | None = None
 
         title = QLabel(self.tr("Administration"))
         title.setObjectName("pageTitle")
@@ -61,6 +66,11 @@ class AdminPage(QWidget):
             self.backoffice_tab = BackOfficeTab(services, actor)
             self.backoffice_tab.changed.connect(self.backoffice_changed)
             self._add_tab(self.backoffice_tab, self.tr("&Back office"), self.tr("Back office"))
+        if actor.may(Permission.MANAGE_CASE_TYPES):
+            self.case_types_tab = CaseTypesTab(services, actor)
+            self._add_tab(self.case_types_tab, self.tr("Case t&ypes"), self.tr("Case types"))
+            self.bank_holidays_tab = BankHolidaysTab(services, actor)
+            self._add_tab(self.bank_holidays_tab, self.tr("Ban&k holidays"), self.tr("Bank holidays"))
 
         layout = QVBoxLayout(self)
         layout.addWidget(title)
@@ -88,7 +98,7 @@ class AdminPage(QWidget):
     def refresh(self) -> None:
         """Reload every tab from the database."""
         for tab in (self.staff_tab, self.sites_tab, self.audit_tab, self.settings_tab, self.catalogue_tab,
-                    self.backoffice_tab):
+                    self.backoffice_tab, self.case_types_tab, self.bank_holidays_tab):
             if tab is not None:
                 tab.refresh()
 
