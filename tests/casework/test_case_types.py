@@ -4,7 +4,6 @@ editing, every refusal, and what a type in use protects."""
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -18,6 +17,7 @@ from assisted_desk.casework.case_types import (
     checked_type,
 )
 from assisted_desk.casework.models import Case
+from assisted_desk.casework.records import CaseInput
 from assisted_desk.casework.vocab import ActivityKind
 from assisted_desk.core.errors import ConflictError, NotFound, PermissionDenied, ValidationError
 from assisted_desk.core.models import AuditEvent
@@ -50,24 +50,11 @@ def audit_actions(services, record_type: str = "case_type") -> list[tuple[str, s
 
 
 def open_a_case(services, actor, case_type_id: int) -> int:
-    """A case of the type, open in the type's first status."""
+    """A case of the type, open in the type's first status, owned by an advocate."""
     resident = services.residents.register(actor, ResidentInput(given_name="Łukasz", family_name="Nowak"))
-    cases = getattr(services, "cases", None)
-    if cases is not None:
-        from assisted_desk.casework.records import CaseInput
-
-        return cases.open_case(actor, CaseInput(resident.id, case_type_id, "Damp in the flat")).id
-    kind = services.case_types.get(actor, case_type_id)
-    now = services.clock.now()
-    with services.db.unit_of_work() as session:
-        row = Case(reference="CS-TEST-01", resident_id=resident.id, case_type_id=case_type_id,
-                   summary="Damp in the flat", priority="normal", status=kind.first_status,
-                   owner_id=actor.staff_id, opened_at=now, opened_by=actor.username,
-                   first_response_due_on=date(2026, 11, 25), resolution_due_on=date(2026, 12, 21),
-                   last_activity_at=now, updated_at=now, updated_by=actor.username)
-        session.add(row)
-        session.flush()
-        return row.id
+    advocate = make_actor(services, actor, "advocate", Role.ADVOCATE)
+    return services.cases.open_case(actor, CaseInput(resident.id, case_type_id, "Damp in the flat",
+                                                     owner_id=advocate.staff_id)).id
 
 
 def set_case_status(services, case_id: int, status: str) -> None:

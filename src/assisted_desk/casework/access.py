@@ -1,11 +1,11 @@
 """Who may do what with a case. The one place these rules live; every service method asks here.
 
-- "All cases" (service managers, administrators): every case, restricted ones too; reassign;
+- "All cases" (service managers): every case, restricted ones too; reassign;
   read the audit of who opened a restricted case.
 - "My cases" (advocates): work the cases they own or are on the team of. They may also read and
   add to a colleague's case that is not restricted (covering when the resident phones), but only
   the owner, the team or a manager moves it on, hands it over, escalates or closes it.
-- Opening a case (desk staff, coordinators): open one for a resident and see that cases exist,
+- Opening a case (desk staff, coordinators, administrators): open one for a resident and see that cases exist,
   their type, state and owner; never their notes.
 - A restricted case (safeguarding, say): only its owner, named team members and managers may
   open it. Everyone else learns only that it exists and whom to ask."""
@@ -42,8 +42,8 @@ def refuse_reading(actor: Actor, case: Case, owner_name: str) -> PermissionDenie
     if case.restricted:
         return PermissionDenied(f"Case {case.reference} is restricted. Only its owner ({owner_name}), the people on "
                                 "its team and service managers may open it: ask one of them.")
-    return PermissionDenied(f"{actor.display_name} ({actor.role.label}) may see that case {case.reference} exists, "
-                            f"but not its notes. Ask its owner, {owner_name}.")
+    return PermissionDenied(f"{actor.role.label} may see that case {case.reference} exists, its type, state and "
+                            f"owner, but not its notes. Ask its owner, {owner_name}.")
 
 
 def refuse_running(actor: Actor, case: Case, owner_name: str) -> PermissionDenied:

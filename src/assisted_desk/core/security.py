@@ -94,7 +94,9 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.COORDINATOR: frozenset(_DESK | {Permission.USE_INCLUSION, Permission.RECORD_SKILLS,
                                          Permission.REFER_TO_PARTNERS, Permission.MANAGE_PARTNERS,
                                          Permission.VIEW_REPORTS}),
-    Role.ADMIN: frozenset(Permission),
+    # Administrators run the system, not casework: safeguarding records are for the owner, the team
+    # and service managers only. They still open a case for a resident, and set up case types.
+    Role.ADMIN: frozenset(Permission) - {Permission.WORK_CASES, Permission.MANAGE_ALL_CASES},
 }
 
 
