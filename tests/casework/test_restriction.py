@@ -33,7 +33,7 @@ def openings(services, case_id: int) -> list[tuple[str, str]]:
                                      AuditEvent.action.like("case.restricted_%")).order_by(AuditEvent.id))]
 
 
-@pytest.mark.parametrize("who", ["desk", "coordinator", "other_advocate"])
+@pytest.mark.parametrize("who", ["desk", "coordinator", "other_advocate", "admin"])
 def test_everyone_but_owner_team_and_managers_is_refused_and_told_whom_to_ask(services, team, restricted, who):
     actor = getattr(team, who)
     with pytest.raises(PermissionDenied, match=f"restricted.*{team.advocate.display_name}"):
@@ -59,15 +59,17 @@ def test_a_colleague_cannot_add_to_a_restricted_case_they_are_not_on(services, t
 def test_owner_team_and_manager_open_it_and_each_opening_is_audited_for_managers(services, team, restricted):
     services.cases.get_case(team.advocate, restricted.id)
     services.cases.get_case(team.manager, restricted.id)
-    services.cases.get_case(team.admin, restricted.id)
-    with pytest.raises(PermissionDenied):
-        services.cases.get_case(team.desk, restricted.id)
+    for refused in (team.admin, team.desk):
+        with pytest.raises(PermissionDenied):
+            services.cases.get_case(refused, restricted.id)
     log = services.cases.access_log(team.manager, restricted.id)
-    assert [(e.who, e.what) for e in log][:4] == [
-        ("deskstaff", "Refused"), (team.admin.username, "Opened"), ("manager", "Opened"), ("advocate", "Opened")]
-    assert log[1].role == "Administrator"
-    with pytest.raises(PermissionDenied):
-        services.cases.access_log(team.advocate, restricted.id)
+    assert [(e.who, e.what) for e in log] == [  # by name, as people know each other
+        ("Deskstaff", "Refused"), (team.admin.display_name, "Refused"), ("Manager", "Opened"), ("Advocate", "Opened"),
+        ("Advocate", "Note"), ("Advocate", "Opened")]
+    assert log[1].role == "Administrator" and log[2].role == "Service manager"
+    for refused in (team.advocate, team.admin):
+        with pytest.raises(PermissionDenied):
+            services.cases.access_log(refused, restricted.id)
 
 
 def test_an_unrestricted_case_is_not_audited_on_every_opening(services, team):
@@ -97,11 +99,17 @@ def test_restricting_needs_the_owner_or_a_manager_and_a_reason_and_is_internal(s
     services.cases.get_case(team.other_advocate, case.id)
 
 
-def test_a_handover_keeps_a_restricted_case_open_to_the_previous_owner(services, team, restricted):
+def test_a_handover_closes_a_restricted_case_to_the_previous_owner_unless_kept_on_the_team(services, team,
+                                                                                           restricted):
     case = services.cases.get_case(team.advocate, restricted.id)
-    services.cases.hand_over(team.advocate, case.id, team.other_advocate.staff_id, "Over to you", case.version)
-    services.cases.get_case(team.advocate, case.id)  # still on the team
-    services.cases.get_case(team.other_advocate, case.id)  # the new owner
+    handed = services.cases.hand_over(team.advocate, case.id, team.other_advocate.staff_id, "Over to you",
+                                      case.version)
+    assert handed.owner_id == team.other_advocate.staff_id and handed.team == ()
+    assert services.cases.get_case(team.other_advocate, case.id).owner_name == team.other_advocate.display_name
+    with pytest.raises(PermissionDenied, match="restricted"):
+        services.cases.get_case(team.advocate, case.id)
+    services.cases.add_team_member(team.other_advocate, case.id, team.advocate.staff_id)
+    assert services.cases.get_case(team.advocate, case.id).team[0].staff_id == team.advocate.staff_id
 
 
 def test_internal_notes_are_left_out_of_what_is_printed(services, team):
@@ -113,3 +121,53 @@ def test_internal_notes_are_left_out_of_what_is_printed(services, team):
     texts = [a.text for a in printed.activities]
     assert "Wrote to the landlord" in texts and "Thinks the landlord is lying" not in texts
     assert "Thinks the landlord is lying" in [a.text for a in services.cases.get_case(team.advocate, case_id).activities]
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def test_evidence_on_a_restricted_case_opens_and_goes_only_with_the_case(services, team, restricted, tmp_path):
+    from assisted_desk.desk.attachments import AttachmentInput
+
+    case = services.cases.attach_evidence(team.advocate, restricted.id, AttachmentInput("disclosure.pdf", PDF))
+    evidence = case.activities[-1]
+    for outsider in (team.desk, team.other_advocate, team.coordinator, team.admin):
+        with pytest.raises(PermissionDenied, match="restricted"):
+            services.attachments.open_copy(outsider, evidence.attachment_id, tmp_path)
+        with pytest.raises(PermissionDenied):
+            services.attachments.remove(outsider, evidence.attachment_id, 1)
+    assert services.attachments.open_copy(team.advocate, evidence.attachment_id, tmp_path).read_bytes() == PDF
+    assert services.attachments.open_copy(team.manager, evidence.attachment_id, tmp_path).read_bytes() == PDF
+    # Nor can it be pulled into another case of the same resident, restricted or not.
+    other = open_case(services, team.other_advocate, restricted.resident_id)
+    with pytest.raises(ValidationError, match="evidence on another case"):
+        services.cases.link_attachment(team.other_advocate, other.id, evidence.attachment_id)
+
+
+def test_evidence_on_an_open_case_is_for_caseworkers_not_the_desk(services, team, tmp_path):
+    from assisted_desk.desk.attachments import AttachmentInput
+
+    resident_id = register(services, team.admin)
+    glimpse = open_case(services, team.advocate, resident_id)
+    case = services.cases.attach_evidence(team.advocate, glimpse.id, AttachmentInput("tenancy.pdf", PDF))
+    attachment_id = case.activities[-1].attachment_id
+    assert services.attachments.open_copy(team.other_advocate, attachment_id, tmp_path).read_bytes() == PDF
+    with pytest.raises(PermissionDenied, match="not its notes"):
+        services.attachments.open_copy(team.desk, attachment_id, tmp_path)
+    with pytest.raises(PermissionDenied, match="Only the owner"):
+        services.attachments.remove(team.other_advocate, attachment_id, 1)
+    services.attachments.remove(team.advocate, attachment_id, 1)
+
+
+def test_two_desks_moving_one_case_at_the_same_moment_get_a_conflict_not_a_crash(services, team):
+    from assisted_desk.casework.models import Case
+    from assisted_desk.core.errors import ConflictError
+
+    resident_id = register(services, team.admin)
+    case = services.cases.get_case(team.advocate, open_case(services, team.advocate, resident_id).id)
+    with pytest.raises(ConflictError, match="at the same moment"):
+        with services.db.unit_of_work() as session:
+            row = session.get(Case, case.id)  # this desk read version 1...
+            services.cases.change_status(team.manager, case.id, "in_progress", "", case.version)  # ...another saved
+            row.status = "assessing"  # and this desk's save now finds version 2
+    assert services.cases.get_case(team.advocate, case.id).status == "in_progress"

@@ -52,21 +52,24 @@ def test_a_reopened_case_is_judged_on_the_time_it_was_open(services, team, clock
     clock._at = at(3)
     closed = services.cases.close_case(team.advocate, case.id, "resolved", "", case.version)
     assert closed.sla.resolution_on_time is True
-    clock._at = at(10)  # closed Thu 3 to Thu 10: 5 working days paused
+    clock._at = at(10)  # closed Thu 3, reopened Thu 10: Fri 4, Mon 7, Tue 8, Wed 9 spent wholly closed
     reopened = services.cases.reopen_case(team.advocate, case.id, "The service did not do it", closed.version)
-    assert reopened.sla.resolution_due_on == date(2026, 12, 22)
+    assert reopened.sla.resolution_due_on == date(2026, 12, 21)
     clock._at = at(23)
     late = services.cases.get_case(team.advocate, case.id)
-    assert late.sla.resolution_overdue and late.sla.working_days_left == -1
+    assert late.sla.resolution_overdue and late.sla.working_days_left == -2
     closed_late = services.cases.close_case(team.advocate, case.id, "partly_resolved", "", late.version)
     assert closed_late.sla.resolution_on_time is False and closed_late.reopen_count == 1
 
 
 def test_a_reopen_over_christmas_counts_only_working_days():
     calendar = WorkingCalendar([date(2026, 12, 25), date(2026, 12, 28), date(2027, 1, 1)])
-    # Closed Wed 23/12, reopened Mon 4/1: 24, 29, 30, 31 and 4 are the working days paused.
-    assert resolution_due_after_reopen(calendar, date(2026, 12, 23), at(23), at(4, 1, 2027)) == date(2027, 1, 4)
-    assert resolution_due_after_reopen(calendar, date(2027, 1, 8), at(23), at(4, 1, 2027)) == date(2027, 1, 15)
+    # Closed Wed 23/12, reopened Mon 4/1: 24, 29, 30 and 31 were spent wholly closed.
+    assert resolution_due_after_reopen(calendar, date(2026, 12, 23), at(23), at(4, 1, 2027)) == date(2026, 12, 31)
+    assert resolution_due_after_reopen(calendar, date(2027, 1, 8), at(23), at(4, 1, 2027)) == date(2027, 1, 14)
+    # Closed on Friday afternoon and reopened on Monday morning: no working day was lost.
+    assert resolution_due_after_reopen(calendar, date(2027, 1, 8), at(8, 1, 2027, 16), at(11, 1, 2027, 9)) \
+        == date(2027, 1, 8)
 
 
 def test_sla_state_says_how_many_working_days_are_left():

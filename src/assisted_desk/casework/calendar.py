@@ -3,8 +3,9 @@
 The holidays are rows an administrator keeps up to date (the government adds and moves them);
 `WorkingCalendar` is built from them once per unit of work and is pure arithmetic from there.
 A target of N working days from a case opened on day D is due at the end of the Nth working day
-after D (a case opened on Friday with a 1-day target is due on Monday, or Tuesday after a bank
-holiday Monday)."""
+after D, counting from the next working day when D is not one (a case opened on Friday with a
+1-day target is due on Monday, or Tuesday after a bank holiday Monday; one opened on Saturday is
+taken as received on Monday and due on Tuesday)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,9 @@ from ..core.models import Staff
 from ..core.security import Role
 from ..desk.attachment_models import Attachment
 from ..desk.models import Representative, Resident
+from ..desk.contact_details import show_phone
 from ..desk.representatives import full_name
+from ..desk.vocab import ContactMethod
 from .calendar import WorkingCalendar, london_day
 from .case_types import CaseTypeRecord, type_record
 from .models import Case, CaseActivity, CaseMember, CaseType
@@ -22,11 +24,8 @@ from .sla import sla_state
 from .vocab import CLOSED, ESCALATION_LEVELS, ActivityKind, CaseOutcome, CasePriority
 
 
-def load_case(session: Session, case_id: int, *, for_update: bool = False) -> Case:
-    query = select(Case).where(Case.id == case_id)
-    if for_update:
-        query = query.with_for_update()
-    case = session.scalar(query)
+def load_case(session: Session, case_id: int) -> Case:
+    case = session.get(Case, case_id)
     if case is None:
         raise NotFound("That case no longer exists.")
     return case
@@ -54,8 +53,8 @@ def glimpse(session: Session, case: Case, may_open: bool) -> CaseGlimpse:
         id=case.id, reference=case.reference, resident_id=case.resident_id, restricted=case.restricted,
         case_type_name="" if hidden else kind.name,
         status_label="" if hidden else kind.label_of(case.status),
-        owner_name=staff_name(session, case.owner_id), opened_at=case.opened_at, closed_at=case.closed_at,
-        may_open=may_open)
+        owner_name=staff_name(session, case.owner_id), opened_at=case.opened_at,
+        closed_at=None if hidden else case.closed_at, may_open=may_open)
 
 
 def activity_records(session: Session, case_id: int, kind: CaseTypeRecord, *,
@@ -79,7 +78,7 @@ def activity_records(session: Session, case_id: int, kind: CaseTypeRecord, *,
     return tuple(
         ActivityRecord(
             id=r.id, case_id=r.case_id, kind=ActivityKind(r.kind), text=r.text, internal=r.internal,
-            happened_at=r.happened_at, recorded_at=r.recorded_at, recorded_by=r.recorded_by,
+            happened_at=r.happened_at, recorded_at=r.recorded_at, recorded_by=name(r.staff_id) or r.recorded_by,
             from_status=r.from_status, to_status=r.to_status, due_on=r.due_on, assignee_id=r.assignee_id,
             assignee_name=name(r.assignee_id), done_at=r.done_at, done_by=r.done_by,
             interaction_id=r.interaction_id, submission_id=r.submission_id, attachment_id=r.attachment_id,
@@ -113,7 +112,7 @@ def case_record(session: Session, case: Case, calendar: WorkingCalendar, today: 
     activities = activity_records(session, case.id, kind, include_internal=include_internal)
     done_kinds: dict[ActivityKind, int] = {}
     for activity in activities:
-        if activity.kind is ActivityKind.TASK and activity.done_at is None:
+        if activity.kind is ActivityKind.TASK and (activity.done_at is None or activity.was_cancelled):
             continue
         done_kinds[activity.kind] = done_kinds.get(activity.kind, 0) + 1
     expected = []
@@ -138,10 +137,33 @@ def case_record(session: Session, case: Case, calendar: WorkingCalendar, today: 
         restricted_reason=case.restricted_reason if include_internal else "",
         escalation_level=case.escalation_level,
         escalation_label=ESCALATION_LEVELS.get(case.escalation_level, ""),
-        opened_at=case.opened_at, opened_by=case.opened_by, closed_at=case.closed_at,
+        opened_at=case.opened_at, closed_at=case.closed_at,
+        opened_by=session.scalar(select(Staff.display_name).where(Staff.username == case.opened_by)) or case.opened_by,
         outcome=CaseOutcome(case.outcome) if case.outcome else None, outcome_reason=case.outcome_reason,
         reopen_count=case.reopen_count,
         sla=sla_state(calendar, today, first_response_due_on=case.first_response_due_on,
                       first_response_at=case.first_response_at, resolution_due_on=case.resolution_due_on,
                       closed_at=case.closed_at),
-        activities=activities, expected=tuple(expected), version=case.version)
+        activities=activities, expected=tuple(expected), version=case.version,
+        **_reaching(resident))
+
+
+def _reaching(resident: Resident | None) -> dict[str, str]:
+    if resident is None:
+        return {}
+    language = resident.preferred_language
+    if resident.interpreter_needed:
+        language = f"{language} (interpreter needed)".strip()
+    contact_by = ContactMethod(resident.preferred_contact).label if resident.preferred_contact else ""
+    return {"resident_phone": show_phone(resident.phone) if resident.phone else "",
+            "resident_contact_by": contact_by, "resident_language": language,
+            "resident_needs": resident.accessibility_needs}
+
+
+def case_evidence_of(session: Session, attachment: Attachment) -> int | None:
+    """The case a file was added to as evidence (not a file kept with a desk contact or request
+    and linked to a case later), or None."""
+    if attachment.interaction_id is not None or attachment.submission_id is not None:
+        return None
+    return session.scalar(select(CaseActivity.case_id).where(CaseActivity.attachment_id == attachment.id)
+                          .order_by(CaseActivity.id).limit(1))

@@ -82,11 +82,11 @@ def type_record(row: CaseType) -> CaseTypeRecord:
 
 def checked_type(definition: CaseTypeRecord) -> CaseTypeRecord:
     """The definition cleaned, or a ValidationError that says which part is wrong."""
+    name = clean_text(definition.name, field="name", label="The case type's name", max_length=120)
     code = (definition.code or "").strip().lower()
     if not _CODE.match(code):
         raise ValidationError("A case type's code is 2 to 40 lower-case letters, digits or underscores, "
                               "starting with a letter (for example housing_repairs).", field="code")
-    name = clean_text(definition.name, field="name", label="The case type's name", max_length=120)
     if not definition.statuses:
         raise ValidationError("A case type needs at least one status for an open case.", field="statuses")
     if len(definition.statuses) > MAX_STATUSES:

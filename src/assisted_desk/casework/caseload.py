@@ -9,7 +9,7 @@ whole filtered list, however many rows are shown."""
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Boolean, and_, case as when, false, func, or_, select, true, type_coerce, union
@@ -171,6 +171,9 @@ class Caseload:
         today = london_today(self.clock)
         flags = _Flags(today)
         conditions = self._conditions(actor, scope, filters, flags)
+        # The counts are the overview a due filter is chosen from: they keep every other filter
+        # but not the due one, so choosing "overdue" does not turn the other counts to nought.
+        counted_conditions = self._conditions(actor, scope, replace(filters, due=DueFilter.ANY), flags)
         joined = (select().select_from(Case)
                   .join(Resident, Resident.id == Case.resident_id)
                   .join(Staff, Staff.id == Case.owner_id))
@@ -183,7 +186,7 @@ class Caseload:
             totals = connection.execute(counted.add_columns(
                 _counted(flags.open), _counted(flags.due_today), _counted(flags.due_this_week),
                 _counted(flags.first_response_overdue), _counted(flags.resolution_overdue),
-                _counted(flags.escalated)).where(*conditions)).one()
+                _counted(flags.escalated)).where(*counted_conditions)).one()
             rows = connection.execute(joined.add_columns(
                 Case.id, Case.reference, Case.resident_id, Resident.given_name, Resident.family_name,
                 Case.case_type_id, Case.status, Case.priority, Case.owner_id, Staff.display_name, Case.opened_at,

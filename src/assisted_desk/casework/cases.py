@@ -11,50 +11,40 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from ..core.audit import record_audit
-from ..core.clock import Clock, as_utc
-from ..core.db import Database
-from ..core.errors import NotFound, PermissionDenied, ValidationError
+from ..core.errors import PermissionDenied, ValidationError
 from ..core.models import AuditEvent, Staff
-from ..core.security import PERMISSIONS, Actor, Permission, Role, require
-from ..core.staff import check_version
+from ..core.security import Actor, Permission, Role, require
 from ..core.validation import clean_text
-from ..desk.attachment_models import Attachment
-from ..desk.attachments import AttachmentInput, AttachmentService, store_attachments
 from ..desk.models import Interaction, Representative
 from ..desk.references import issue_reference, unused_reference
 from ..desk.representatives import london_today, open_resident
-from ..desk.submission_models import Submission
 from . import access
 from . import case_timeline as _timeline  # noqa: F401  (importing it puts cases on the resident's timeline)
-from .calendar import calendar_in, london_day
+from .calendar import calendar_in
+from .case_activities import CaseActivities
 from .case_reading import case_record, case_type_of, glimpse, load_case, member_ids, staff_name
-from .models import Case, CaseActivity, CaseMember, CaseType
 from .case_types import type_record
+from .case_work import CASE_OWNERS, RECORD, check_caseworker, refuse_closed
+from .models import Case, CaseActivity, CaseMember, CaseType
 from .records import AccessEntry, CaseGlimpse, CaseInput, CaseRecord, TeamMember
 from .sla import due_dates, resolution_due_after_reopen
-from .vocab import CASE_PREFIX, CLOSED, CONTACT_KINDS, ESCALATION_LEVELS, MAX_LEVEL, ActivityKind, CaseOutcome, CasePriority
+from .vocab import CASE_PREFIX, CLOSED, ESCALATION_LEVELS, MAX_LEVEL, ActivityKind, CaseOutcome, CasePriority
 
-RECORD = "advocacy_case"
 MAX_SUMMARY = 4000
-MAX_TEXT = 20000  # a long note or a letter's text
 MAX_SERVICES = 12
 OPENED_RESTRICTED = "case.restricted_opened"
 REFUSED_RESTRICTED = "case.restricted_refused"
-CASE_OWNERS = frozenset(role for role, granted in PERMISSIONS.items() if Permission.WORK_CASES in granted)
+
+__all__ = ["CASE_OWNERS", "RECORD", "CaseService"]
 
 
-class CaseService:
-    def __init__(self, db: Database, clock: Clock, attachments: AttachmentService) -> None:
-        self.db = db
-        self.clock = clock
-        self.attachments = attachments
+class CaseService(CaseActivities):
+    """Opening, reading and moving cases on; the timeline's methods come from CaseActivities."""
 
     # ---- opening and reading ----------------------------------------------------------------
 
@@ -84,7 +74,7 @@ class CaseService:
             owner_id = item.owner_id if item.owner_id is not None else actor.staff_id
             if item.owner_id is None and not actor.may(Permission.WORK_CASES):
                 raise ValidationError("Choose the caseworker who will own the case.", field="owner")
-            _check_caseworker(session, owner_id, field="owner")
+            check_caseworker(session, owner_id, field="owner")
             if item.from_interaction_id is not None:
                 interaction = session.get(Interaction, item.from_interaction_id)
                 if interaction is None or interaction.resident_id != resident.id:
@@ -161,146 +151,16 @@ class CaseService:
             return [glimpse(session, row, access.may_read(actor, row, member_ids(session, row.id))) for row in rows]
 
     def access_log(self, actor: Actor, case_id: int) -> list[AccessEntry]:
-        """Who opened a restricted case, and who was refused, newest first. Managers only."""
+        """Everyone who opened the case while it was restricted, was refused, or changed it, newest
+        first. Managers only."""
         require(actor, Permission.MANAGE_ALL_CASES)
         with self.db.unit_of_work() as session:
             load_case(session, case_id)
             rows = session.scalars(select(AuditEvent).where(
-                AuditEvent.record_type == RECORD, AuditEvent.record_id == str(case_id),
-                AuditEvent.action.in_([OPENED_RESTRICTED, REFUSED_RESTRICTED]))
+                AuditEvent.record_type == RECORD, AuditEvent.record_id == str(case_id))
                 .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())).all()
-            return [AccessEntry(r.occurred_at, r.actor, Role(r.role).label if r.role else "",
-                                "Opened" if r.action == OPENED_RESTRICTED else "Refused") for r in rows]
-
-    # ---- the timeline -------------------------------------------------------------------------
-
-    def record_activity(self, actor: Actor, case_id: int, kind: ActivityKind | str, text: str, *,
-                        happened_at: datetime | None = None, internal: bool = False) -> CaseRecord:
-        """A call, letter, email or meeting with (or for) the resident, or a note. The first
-        contact answers the first-response clock. Refuses anyone who may not read the case, a
-        closed case, an empty text, and a time in the future or before the case opened."""
-        kind = ActivityKind.parse(kind, field="kind", what="Activity")
-        if not kind.is_recorded_by_staff:
-            raise ValidationError("Record a call, letter, email, meeting or note.", field="kind")
-        text = clean_text(text, field="text", label="What happened", max_length=MAX_TEXT)
-        now = self.clock.now()
-        with self.db.unit_of_work() as session:
-            case, _ = self._readable(session, actor, case_id)
-            _refuse_closed(case)
-            when = _checked_time(happened_at, case.opened_at, now)
-            self._activity(session, actor, case, kind, text, happened_at=when, internal=internal)
-            if kind in CONTACT_KINDS and case.first_response_at is None:
-                _bookkeep(session, case, first_response_at=max(as_utc(when), as_utc(case.opened_at)))
-            record_audit(session, self.clock, actor, f"case.{kind.value}", RECORD, case.id,
-                         f"{case.reference} {kind.label.lower()} recorded" + (" (internal)" if internal else ""))
-            return self._record(session, case)
-
-    def add_task(self, actor: Actor, case_id: int, text: str, due_on: date, assignee_id: int | None = None) -> CaseRecord:
-        """A task with a due date, for the assignee (the person adding it when none is named), who
-        joins the case's team if not on it. Refuses a date in the past, an assignee who may not
-        work cases, and a closed case."""
-        text = clean_text(text, field="task", label="The task", max_length=500)
-        if not isinstance(due_on, date):
-            raise ValidationError("Give the task a due date.", field="due_on")
-        with self.db.unit_of_work() as session:
-            case, members = self._runnable(session, actor, case_id)
-            _refuse_closed(case)
-            if due_on < london_today(self.clock):
-                raise ValidationError(f"The due date {due_on:%d/%m/%Y} is in the past.", field="due_on")
-            assignee = assignee_id if assignee_id is not None else actor.staff_id
-            _check_caseworker(session, assignee, field="assignee")
-            if assignee != case.owner_id and assignee not in members:
-                # Whoever is given a task joins the team: it is on their caseload, and they can
-                # open the case to do it even when it is restricted.
-                session.add(CaseMember(case_id=case.id, staff_id=assignee, added_at=self.clock.now(),
-                                       added_by=actor.username))
-                self._activity(session, actor, case, ActivityKind.TEAM, "Added to the team to do a task",
-                               other_staff_id=assignee)
-            self._activity(session, actor, case, ActivityKind.TASK, text, due_on=due_on, assignee_id=assignee)
-            session.flush()
-            _refresh_next_task(session, case)
-            record_audit(session, self.clock, actor, "case.task_added", RECORD, case.id,
-                         f"{case.reference} task due {due_on.isoformat()} for staff {assignee}")
-            return self._record(session, case)
-
-    def complete_task(self, actor: Actor, activity_id: int, *, cancelled: bool = False, note: str = "") -> CaseRecord:
-        """Mark a task done (or cancelled, which needs a note). Refuses one already finished."""
-        note = clean_text(note, field="note", label="Why it was cancelled" if cancelled else "The note",
-                          max_length=500, required=cancelled)
-        with self.db.unit_of_work() as session:
-            task = session.get(CaseActivity, activity_id)
-            if task is None or task.kind != ActivityKind.TASK.value:
-                raise NotFound("That task no longer exists.")
-            case, members = self._readable(session, actor, task.case_id)
-            if not (access.may_run(actor, case, members) or task.assignee_id == actor.staff_id):
-                raise access.refuse_running(actor, case, staff_name(session, case.owner_id))
-            if task.done_at is not None:
-                raise ValidationError(f"This task was already finished by {task.done_by}.", field="task")
-            task.done_at = self.clock.now()
-            task.done_by = actor.username
-            if note or cancelled:
-                task.text = f"{task.text}\n{'Cancelled' if cancelled else 'Done'}: {note}".strip()
-            session.flush()
-            _refresh_next_task(session, case)
-            _bookkeep(session, case, last_activity_at=self.clock.now())
-            record_audit(session, self.clock, actor, "case.task_cancelled" if cancelled else "case.task_done", RECORD,
-                         case.id, f"{case.reference} task {task.id}")
-            return self._record(session, case)
-
-    def link_interaction(self, actor: Actor, case_id: int, interaction_id: int) -> CaseRecord:
-        """Link a desk contact with the resident to the case. Refuses another resident's contact."""
-        return self._link(actor, case_id, Interaction, interaction_id, ActivityKind.INTERACTION, "interaction_id",
-                          "A desk contact linked")
-
-    def link_submission(self, actor: Actor, case_id: int, submission_id: int) -> CaseRecord:
-        """Link a back-office request made for the resident to the case."""
-        return self._link(actor, case_id, Submission, submission_id, ActivityKind.SUBMISSION, "submission_id",
-                          "A back-office request linked")
-
-    def link_attachment(self, actor: Actor, case_id: int, attachment_id: int) -> CaseRecord:
-        """Use a file already kept for the resident (with a desk contact or a request) as evidence
-        on the case. Refuses another resident's file and a removed one."""
-        with self.db.unit_of_work() as session:
-            row = session.get(Attachment, attachment_id)
-            if row is not None and row.removed_at is not None:
-                raise ValidationError(f"‘{row.filename}’ was removed by {row.removed_by}; add the file again.",
-                                      field="attachment_id")
-        return self._link(actor, case_id, Attachment, attachment_id, ActivityKind.ATTACHMENT, "attachment_id",
-                          "Evidence linked")
-
-    def _link(self, actor: Actor, case_id: int, model: type, target_id: int, kind: ActivityKind, column: str,
-              text: str) -> CaseRecord:
-        with self.db.unit_of_work() as session:
-            case, _ = self._readable(session, actor, case_id)
-            target = session.get(model, target_id)
-            if target is None or target.resident_id != case.resident_id:
-                raise ValidationError(f"That record is not one of this resident's, so it cannot be linked to "
-                                      f"{case.reference}.", field=column)
-            already = session.scalar(select(func.count()).select_from(CaseActivity).where(
-                CaseActivity.case_id == case.id, getattr(CaseActivity, column) == target_id))
-            if already:
-                raise ValidationError(f"It is already linked to {case.reference}.", field=column)
-            self._activity(session, actor, case, kind, text, **{column: target_id})
-            record_audit(session, self.clock, actor, f"case.{kind.value}_linked", RECORD, case.id,
-                         f"{case.reference} {column} {target_id}")
-            return self._record(session, case)
-
-    def attach_evidence(self, actor: Actor, case_id: int, item: AttachmentInput, note: str = "") -> CaseRecord:
-        """Keep a file (a letter received, a photo of damp) as evidence on the case, under the
-        desk's attachment rules (type from content, size limit, fingerprint)."""
-        note = clean_text(note, field="note", label="The note", max_length=500, required=False)
-        self.attachments.check(item)  # refuse before taking a transaction
-        with self.db.unit_of_work() as session:
-            case, _ = self._readable(session, actor, case_id)
-            _refuse_closed(case)
-            [attachment_id] = store_attachments(session, self.clock, actor, [item], resident_id=case.resident_id,
-                                                 interaction_id=None)
-            filename = session.get(Attachment, attachment_id).filename
-            self._activity(session, actor, case, ActivityKind.ATTACHMENT, note or f"Evidence added: {filename}",
-                           attachment_id=attachment_id)
-            record_audit(session, self.clock, actor, "case.evidence_added", RECORD, case.id,
-                         f"{case.reference} attachment {attachment_id}")
-            return self._record(session, case)
+            return [AccessEntry(r.occurred_at, staff_name(session, r.staff_id) if r.staff_id else r.actor,
+                                Role(r.role).label if r.role else "", _audit_words(r.action)) for r in rows]
 
     # ---- moving the case on -------------------------------------------------------------------
 
@@ -309,7 +169,7 @@ class CaseService:
         note = clean_text(note, field="note", label="The note", max_length=2000, required=False)
         with self.db.unit_of_work() as session:
             case, _ = self._runnable(session, actor, case_id, version)
-            _refuse_closed(case)
+            refuse_closed(case)
             kind = case_type_of(session, case)
             if to_status not in kind.next_statuses(case.status):
                 allowed = ", ".join(kind.label_of(s) for s in kind.next_statuses(case.status)) or "none"
@@ -345,16 +205,16 @@ class CaseService:
 
     def _change_owner(self, session: Session, actor: Actor, case: Case, to_staff_id: int, note: str,
                       kind: ActivityKind, action: str) -> CaseRecord:
-        _refuse_closed(case)
+        refuse_closed(case)
         if to_staff_id == case.owner_id:
             raise ValidationError(f"{staff_name(session, to_staff_id)} already owns {case.reference}.", field="owner")
-        _check_caseworker(session, to_staff_id, field="owner")
+        check_caseworker(session, to_staff_id, field="owner")
         old = case.owner_id
         self._activity(session, actor, case, kind, note, other_staff_id=to_staff_id)
         case.owner_id = to_staff_id
-        # The previous owner stays on the team, so a restricted case is not closed to them mid-way.
-        if session.scalar(select(CaseMember).where(CaseMember.case_id == case.id, CaseMember.staff_id == old)) is None:
-            session.add(CaseMember(case_id=case.id, staff_id=old, added_at=self.clock.now(), added_by=actor.username))
+        # The new owner is not also a team member; the previous one leaves the case (add them to
+        # the team to keep them on it): a handover is a handover, and a restricted case closes to them.
+        session.execute(delete(CaseMember).where(CaseMember.case_id == case.id, CaseMember.staff_id == to_staff_id))
         self._touch(case, actor)
         record_audit(session, self.clock, actor, action, RECORD, case.id, f"{case.reference} staff {old} -> {to_staff_id}")
         return self._record(session, case)
@@ -363,11 +223,11 @@ class CaseService:
         """Escalate to a higher level (1 team leader, 2 service manager, 3 head of service) with a
         reason; the level and time are recorded. Refuses a level not above the current one."""
         reason = clean_text(reason, field="reason", label="The reason for escalating", max_length=2000)
-        if not isinstance(level, int) or level not in ESCALATION_LEVELS:
+        if isinstance(level, bool) or not isinstance(level, int) or level not in ESCALATION_LEVELS:
             raise ValidationError(f"Escalation levels are 1 to {MAX_LEVEL}.", field="level")
         with self.db.unit_of_work() as session:
             case, _ = self._runnable(session, actor, case_id, version)
-            _refuse_closed(case)
+            refuse_closed(case)
             if level <= case.escalation_level:
                 raise ValidationError(f"{case.reference} is already escalated to "
                                       f"{ESCALATION_LEVELS[case.escalation_level].lower()}.", field="level")
@@ -382,7 +242,7 @@ class CaseService:
         """Name a caseworker on the case's team (they may then open it even when restricted)."""
         with self.db.unit_of_work() as session:
             case, _ = self._runnable(session, actor, case_id)
-            _check_caseworker(session, staff_id, field="team")
+            check_caseworker(session, staff_id, field="team")
             if staff_id == case.owner_id or session.scalar(
                     select(CaseMember).where(CaseMember.case_id == case.id, CaseMember.staff_id == staff_id)):
                 raise ValidationError(f"{staff_name(session, staff_id)} is already on {case.reference}.", field="team")
@@ -431,7 +291,7 @@ class CaseService:
                             required=outcome is CaseOutcome.NOT_RESOLVED)
         with self.db.unit_of_work() as session:
             case, _ = self._runnable(session, actor, case_id, version)
-            _refuse_closed(case)
+            refuse_closed(case)
             open_tasks = session.scalar(select(func.count()).select_from(CaseActivity).where(
                 CaseActivity.case_id == case.id, CaseActivity.kind == ActivityKind.TASK.value,
                 CaseActivity.done_at.is_(None))) or 0
@@ -471,72 +331,6 @@ class CaseService:
             record_audit(session, self.clock, actor, "case.reopened", RECORD, case.id, case.reference)
             return self._record(session, case)
 
-    # ---- helpers ------------------------------------------------------------------------------
-
-    def _readable(self, session: Session, actor: Actor, case_id: int) -> tuple[Case, set[int]]:
-        require(actor, Permission.WORK_CASES)
-        case = load_case(session, case_id)
-        members = member_ids(session, case.id)
-        if not access.may_read(actor, case, members):
-            raise access.refuse_reading(actor, case, staff_name(session, case.owner_id))
-        return case, members
-
-    def _runnable(self, session: Session, actor: Actor, case_id: int, version: int | None = None) -> tuple[Case, set[int]]:
-        case, members = self._checked_case(session, actor, case_id, version)
-        if not access.may_run(actor, case, members):
-            raise access.refuse_running(actor, case, staff_name(session, case.owner_id))
-        return case, members
-
-    def _checked_case(self, session: Session, actor: Actor, case_id: int, version: int | None) -> tuple[Case, set[int]]:
-        case, members = self._readable(session, actor, case_id)
-        check_version("case", case, version)
-        return case, members
-
-    def _touch(self, case: Case, actor: Actor) -> None:
-        case.updated_at = self.clock.now()
-        case.updated_by = actor.username
-
-    def _activity(self, session: Session, actor: Actor, case: Case, kind: ActivityKind, text: str, *,
-                  happened_at: datetime | None = None, internal: bool = False, **columns) -> CaseActivity:
-        now = self.clock.now()
-        row = CaseActivity(case_id=case.id, kind=kind.value, text=text, internal=internal,
-                           happened_at=happened_at or now, recorded_at=now, recorded_by=actor.username,
-                           staff_id=actor.staff_id, **columns)
-        session.add(row)
-        _bookkeep(session, case, last_activity_at=now)
-        return row
-
-    def _record(self, session: Session, case: Case) -> CaseRecord:
-        session.flush()
-        return case_record(session, case, calendar_in(session), london_today(self.clock))
-
-
-def _refuse_closed(case: Case) -> None:
-    if case.closed_at is not None:
-        raise ValidationError(f"{case.reference} is closed. Reopen it first if there is more to do.", field="status")
-
-
-def _checked_time(happened_at: datetime | None, opened_at: datetime, now: datetime) -> datetime:
-    if happened_at is None:
-        return now
-    when = as_utc(happened_at)
-    if when > now:
-        raise ValidationError("That time is in the future. Record what has happened; add a task for what is planned.",
-                              field="happened_at")
-    if london_day(when) < london_day(opened_at):
-        raise ValidationError(f"That is before the case was opened ({london_day(opened_at):%d/%m/%Y}).",
-                              field="happened_at")
-    return when
-
-
-def _check_caseworker(session: Session, staff_id: int | None, *, field: str) -> None:
-    row = session.get(Staff, staff_id) if staff_id is not None else None
-    if row is None or not row.active:
-        raise ValidationError("Choose an active member of staff.", field=field)
-    if Role(row.role) not in CASE_OWNERS:
-        raise ValidationError(f"{row.display_name} ({Role(row.role).label}) does not work cases; choose an advocate "
-                              "or a service manager.", field=field)
-
 
 def _clean_services(services: Sequence[str]) -> list[str]:
     cleaned: list[str] = []
@@ -549,14 +343,10 @@ def _clean_services(services: Sequence[str]) -> list[str]:
     return cleaned
 
 
-def _refresh_next_task(session: Session, case: Case) -> None:
-    _bookkeep(session, case, next_task_due_on=session.scalar(select(func.min(CaseActivity.due_on)).where(
-        CaseActivity.case_id == case.id, CaseActivity.kind == ActivityKind.TASK.value, CaseActivity.done_at.is_(None))))
-
-
-def _bookkeep(session: Session, case: Case, **values) -> None:
-    """Dates the caseload sorts by, written without moving the case's version: a note or a
-    task added by one person must not make another's status change look like a conflict."""
-    session.execute(update(Case).where(Case.id == case.id).values(**values))
-    for key, value in values.items():
-        set_committed_value(case, key, value)
+def _audit_words(action: str) -> str:
+    """"Opened", "Refused", or what was done ("Task added", "Status changed")."""
+    if action == OPENED_RESTRICTED:
+        return "Opened"
+    if action == REFUSED_RESTRICTED:
+        return "Refused"
+    return action.removeprefix("case.").replace("_", " ").capitalize()

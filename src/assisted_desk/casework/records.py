@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from .vocab import ActivityKind, CaseOutcome, CasePriority
+from .vocab import TASK_CANCELLED, ActivityKind, CaseOutcome, CasePriority
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,10 @@ class ActivityRecord:
     def is_open_task(self) -> bool:
         return self.kind is ActivityKind.TASK and self.done_at is None
 
+    @property
+    def was_cancelled(self) -> bool:
+        return self.kind is ActivityKind.TASK and self.to_status == TASK_CANCELLED
+
 
 @dataclass(frozen=True)
 class TeamMember:
@@ -113,6 +117,11 @@ class CaseRecord:
     activities: tuple[ActivityRecord, ...]  # oldest first
     expected: tuple[tuple[str, date, bool], ...]  # (what, due on, done yet) from the type's expected activities
     version: int
+    # How to reach the resident and what they need, so the first call needs no other screen.
+    resident_phone: str = ""
+    resident_contact_by: str = ""  # preferred way to be contacted, in words
+    resident_language: str = ""  # with "(interpreter needed)" when so
+    resident_needs: str = ""  # accessibility needs
 
     @property
     def is_open(self) -> bool:

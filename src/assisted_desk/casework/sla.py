@@ -2,14 +2,16 @@
 
 - First response: due `first_response_days` working days after the day the case opened; met by
   the first contact with the resident (a call, letter, email or meeting) on or before that day.
+  A case closed after that day with no contact at all missed it.
 - Resolution: due `resolution_days` working days after opening; met when the case closes on or
   before that day. While a case is closed its clock stops: reopening moves the resolution date
-  on by the working days it spent closed, so a reopened case is judged on the time it was open.
+  on by the working days wholly spent closed (those after the day it closed and before the day
+  it reopened), so a reopened case is judged on the time it was open.
 - Due dates are days in London; a case is late from the day after."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from .calendar import WorkingCalendar, london_day
 from .records import SlaState
@@ -24,7 +26,7 @@ def due_dates(calendar: WorkingCalendar, opened_at: datetime, first_response_day
 
 def resolution_due_after_reopen(calendar: WorkingCalendar, due_on: date, closed_at: datetime,
                                 reopened_at: datetime) -> date:
-    paused = calendar.working_days_between(london_day(closed_at), london_day(reopened_at))
+    paused = calendar.working_days_between(london_day(closed_at), london_day(reopened_at) - timedelta(days=1))
     return calendar.add_working_days(due_on, paused)
 
 
@@ -34,8 +36,8 @@ def sla_state(calendar: WorkingCalendar, today: date, *, first_response_due_on: 
     first_on_time: bool | None
     if responded_on is not None:
         first_on_time = responded_on <= first_response_due_on
-    elif closed_at is None and today > first_response_due_on:
-        first_on_time = False
+    elif (london_day(closed_at) if closed_at else today) > first_response_due_on:
+        first_on_time = False  # still waiting after the due day, or closed after it unanswered
     else:
         first_on_time = None
     closed_on = london_day(closed_at) if closed_at else None

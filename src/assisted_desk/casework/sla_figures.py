@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import and_, case as when, false, func, literal, null, or_, select, union
+from sqlalchemy import and_, case as when, false, func, literal, not_, null, or_, select, union
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..core.clock import LONDON, Clock
@@ -101,8 +101,10 @@ class CaseSlaFigures:
                 select(Case.first_response_due_on.label("day")).where(first_in_range),
                 select(Case.resolution_due_on.label("day")).where(closed_in_range))))
             answered = Case.first_response_at.is_not(None)
-            waited_too_long = and_(Case.closed_at.is_(None), Case.first_response_at.is_(None),
-                                   Case.first_response_due_on < today)
+            # Never answered: still waiting after the due day, or closed after it (withdrawn, say).
+            waited_too_long = and_(Case.first_response_at.is_(None), or_(
+                and_(Case.closed_at.is_(None), Case.first_response_due_on < today),
+                and_(Case.closed_at.is_not(None), not_(_by_end_of(Case.closed_at, Case.first_response_due_on, days)))))
             first = session.execute(select(
                 _counted(or_(answered, waited_too_long)),
                 _counted(and_(answered, _by_end_of(Case.first_response_at, Case.first_response_due_on, days))),

@@ -9,6 +9,8 @@ from ..desk.vocab import Choice
 
 CASE_PREFIX = "CS"
 CLOSED = "closed"  # the status of every closed case, whatever its type
+TASK_DONE = "done"  # a finished task's to_status
+TASK_CANCELLED = "cancelled"
 MAX_LEVEL = 3  # escalation levels above the advocate: 1 team leader, 2 service manager, 3 head of service
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -253,6 +253,27 @@ def submission_attachments(session: Session, submission_id: int) -> list[tuple[A
     return [(attachment_record(row), _verified(row, data)) for row, data in rows]
 
 
+# ---- who else decides ----------------------------------------------------------------------
+
+OPENING = "open"
+REMOVING = "remove"
+# (session, actor, attachment, OPENING or REMOVING) -> None, or raise PermissionDenied. A file
+# kept as evidence on an advocacy case is as private as that case: casework registers a guard
+# (casework/case_activities.py) so the desk's rules alone never open or remove it.
+AttachmentGuard = Callable[[Session, Actor, Attachment, str], None]
+_GUARDS: list[AttachmentGuard] = []
+
+
+def register_attachment_guard(guard: AttachmentGuard) -> None:
+    if guard not in _GUARDS:
+        _GUARDS.append(guard)
+
+
+def check_guards(session: Session, actor: Actor, row: Attachment, what: str) -> None:
+    for guard in _GUARDS:
+        guard(session, actor, row, what)
+
+
 # ---- the service -------------------------------------------------------------------------
 
 class AttachmentService:
@@ -331,6 +352,7 @@ class AttachmentService:
             row = session.get(Attachment, attachment_id)
             if row is None:
                 raise NotFound("That attachment no longer exists.")
+            check_guards(session, actor, row, OPENING)
             if row.removed_at is not None:
                 raise NotFound(f"‘{row.filename}’ was removed by {row.removed_by}: there is nothing to open.")
             content = session.get(AttachmentContent, row.id)
@@ -351,6 +373,7 @@ class AttachmentService:
                 row = session.get(Attachment, attachment_id)
                 if row is None:
                     raise NotFound("That attachment no longer exists.")
+                check_guards(session, actor, row, REMOVING)
                 if row.removed_at is not None:
                     raise ConflictError(f"‘{row.filename}’ was already removed by {row.removed_by}.")
                 if row.version != version:
