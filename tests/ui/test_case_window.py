@@ -169,10 +169,13 @@ def test_a_case_is_worked_from_opening_to_closing_through_the_window(qtbot, serv
     dialog.note.setText("On leave from Monday; repairs due Friday")
     save(qtbot, window, dialog)
     assert window.header.value("owner") == "Advocate2"
-    assert window.header.value("team") == "Advocate (Advocate)"  # the old owner stays on the team
+    assert window.header.value("team") == "Nobody besides the owner"  # the old owner has handed it over
     assert "Handed over to Advocate2" in timeline_texts(window, TimelineColumn.WHAT)
     assert not window.hand_over_button.isEnabled()  # only the owner hands over now
-    assert window.close_button.isEnabled()  # the team still moves it on
+    assert not window.close_button.isEnabled()  # nor is the case the old owner's to move on...
+    services.cases.add_team_member(team.other_advocate, window.case.id, team.advocate.staff_id)
+    window.reload()
+    assert window.close_button.isEnabled()  # ...until the new owner keeps them on its team
 
     dialog = opened(qtbot, window, window.close_button, CloseDialog)
     choose(dialog.outcome, CaseOutcome.RESOLVED.value)
@@ -275,9 +278,9 @@ def test_the_manager_reads_who_opened_a_restricted_case(qtbot, services, team, m
     log = window.dialog
     proxy = log.table.model()
     rows = [[proxy.index(r, c).data() for c in range(1, 4)] for r in range(proxy.rowCount())]
-    assert ["manager", "Service manager", "Opened"] in rows
-    assert ["advocate", "Advocate", "Opened"] in rows
-    assert ["advocate2", "Advocate", "Refused"] in rows
+    assert ["Manager", "Service manager", "Opened"] in rows
+    assert ["Advocate", "Advocate", "Opened"] in rows
+    assert ["Advocate2", "Advocate", "Refused"] in rows
     log.reject()
     advocate = make_window(team.advocate, case_id)
     assert not advocate.access_log_button.isVisible()
@@ -454,3 +457,12 @@ def test_actions_are_reachable_from_the_keyboard(qtbot, services, team, make_win
     window.dialog.reject()
     for push in window.action_buttons:
         assert push.accessibleName() and "&" in push.text()
+
+
+def test_printing_a_restricted_case_asks_first(qtbot, services, team, make_window, monkeypatch):
+    case_id = a_case(services, team, restricted=True, restricted_reason="Safeguarding")
+    window = make_window(team.advocate, case_id)
+    asked = []
+    monkeypatch.setattr(window, "confirm_restricted_print", lambda: asked.append(True) or False)
+    window.print_button.click()
+    assert asked == [True] and window.print_dialog is None  # said no: nothing rendered, nothing recorded

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from ...casework.records import CaseRecord
 from ...core.errors import DeskError
@@ -105,6 +105,8 @@ class CaseFiles:
         open its print preview: the resident's copy, or the fuller copy for a meeting."""
         if self.case is None or self.preparing:
             return
+        if self.case.restricted and not self.confirm_restricted_print():
+            return
         services, actor, case_id = self.services, self.actor, self.case.id
         self.preparing = True
         self._set_enabled()
@@ -120,6 +122,16 @@ class CaseFiles:
             self.message.show_error(error.message)
 
         run_in_background(lambda: services.cases.for_print(actor, case_id), done, failed)
+
+    def confirm_restricted_print(self) -> bool:
+        """A printed page can be found at home: for a restricted case, say so before printing."""
+        answer = QMessageBox.question(
+            self, self.tr("Print a restricted case"),
+            self.tr("Case {0} is restricted. A printed summary can be read by anyone who finds it: check that it "
+                    "is safe for the resident to take it home. Internal notes are left out. Print it?")
+            .format(self.case.reference),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
 
     def print_meeting_copy(self) -> None:
         self.print_summary(for_meeting=True)

@@ -43,11 +43,14 @@ def paint(label: QLabel, colours: tuple[str, str, str]) -> None:
                         "padding: 4px 8px; }")
 
 
+LTR = "\u200e"  # LEFT-TO-RIGHT MARK
+
+
 class CaseHeader(QWidget):
     """Reference and resident, the badge of a restricted case, then the facts in two columns."""
 
-    FACTS = ("type", "status", "priority", "owner", "team", "representative", "services", "escalation", "opened",
-             "outcome", "reopened", "restricted", "summary")
+    FACTS = ("type", "status", "priority", "owner", "phone", "contact_by", "language", "team", "needs",
+             "representative", "services", "escalation", "opened", "outcome", "reopened", "restricted", "summary")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -62,6 +65,8 @@ class CaseHeader(QWidget):
         top.addWidget(self.title, 1)
         top.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignTop)
         names = {"type": tr("Type"), "status": tr("Status"), "priority": tr("Priority"), "owner": tr("Owner"),
+                 "phone": tr("Phone"), "contact_by": tr("Prefers"), "language": tr("Language"),
+                 "needs": tr("Accessibility needs"),
                  "team": tr("Team"), "representative": tr("Representative"), "services": tr("Services involved"),
                  "escalation": tr("Escalation"), "opened": tr("Opened"), "outcome": tr("Outcome"),
                  "reopened": tr("Reopened"), "restricted": tr("Restricted because"), "summary": tr("Summary")}
@@ -78,7 +83,7 @@ class CaseHeader(QWidget):
             value = plain_label(names[key])
             caption.setBuddy(value)
             self.values[key], self.captions[key] = value, caption
-            wide = key in ("summary", "restricted", "outcome", "services", "team")
+            wide = key in ("summary", "restricted", "outcome", "services", "team", "needs")
             if wide and position % 2:
                 position += 1  # a wide fact starts a row of its own
             row, column = divmod(position, 2)
@@ -91,7 +96,7 @@ class CaseHeader(QWidget):
         layout.addLayout(grid)
 
     def value(self, key: str) -> str:
-        return self.values[key].text()
+        return self.values[key].text().removeprefix(LTR)
 
     def show_case(self, case: CaseRecord) -> None:
         tr = self.tr
@@ -103,6 +108,10 @@ class CaseHeader(QWidget):
             "status": state,
             "priority": tr(case.priority.label),
             "owner": case.owner_name,
+            "phone": case.resident_phone,
+            "contact_by": tr(case.resident_contact_by) if case.resident_contact_by else "",
+            "language": case.resident_language,
+            "needs": case.resident_needs,
             "team": ", ".join(f"{m.name} ({m.role_label})" for m in case.team) or tr("Nobody besides the owner"),
             "representative": case.representative_name or tr("None"),
             "services": ", ".join(case.services) or tr("None named"),
@@ -119,7 +128,9 @@ class CaseHeader(QWidget):
             if case.outcome_reason:
                 facts["outcome"] += tr(": {0}").format(case.outcome_reason)
         for key, text in facts.items():
-            self.values[key].setText(text)
+            # Left to right whatever the first letter: "محمد الحسن (Mohammed Al-Hassan)" keeps its
+            # brackets in place on an English screen.
+            self.values[key].setText(LTR + text if text else "")
             shown = bool(text) or key in ("summary",)
             self.values[key].setVisible(shown)
             self.captions[key].setVisible(shown)

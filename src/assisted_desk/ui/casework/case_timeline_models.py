@@ -52,8 +52,7 @@ def status_words(case: CaseRecord | None, code: str) -> str:
 
 
 def was_cancelled(activity: ActivityRecord) -> bool:
-    """complete_task(cancelled=True) adds a "Cancelled: why" line to the task's text."""
-    return activity.done_at is not None and "\nCancelled:" in activity.text
+    return activity.was_cancelled
 
 
 class TimelineModel(QAbstractTableModel):
@@ -143,7 +142,7 @@ class TimelineModel(QAbstractTableModel):
         return tr("{0} {1} by {2}").format(word, local_text(activity.done_at), activity.done_by)
 
     def what(self, activity: ActivityRecord) -> str:
-        tr, kind, case = self.tr, activity.kind, self._case
+        tr, kind = self.tr, activity.kind
         if kind is ActivityKind.STATUS and activity.to_status:
             return tr("Status: {0} → {1}").format(self.status_label(activity, from_=True),
                                                    self.status_label(activity, from_=False))

@@ -10,9 +10,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
 from ...core.errors import DeskError
-from ...core.security import Actor
+from ...core.security import Actor, Permission
 from ...desk.timeline import TimelineItem
-from ..desk.item_details import register_item_opener
+from ..desk.item_details import open_generic, register_item_opener
 from ..messages import show_problem
 
 OPEN_CASE = "case"  # the open_kind of a case's lines on the resident's timeline
@@ -52,6 +52,9 @@ def open_case_window(parent: QWidget, services, actor: Actor, case_id: int,
 
 
 def _open_from_timeline(panel, item: TimelineItem) -> None:
+    if not panel.actor.may(Permission.WORK_CASES):
+        open_generic(panel, item)  # desk staff: the line's own words (type, state, owner), not the case
+        return
     open_case_window(panel, panel.services, panel.actor, item.open_id)
 
 
