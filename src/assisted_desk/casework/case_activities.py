@@ -139,7 +139,9 @@ class CaseActivities(CaseWork):
                 CaseActivity.case_id == case.id, getattr(CaseActivity, column) == target_id))
             if already:
                 raise ValidationError(f"It is already linked to {case.reference}.", field=column)
-            self._activity(session, actor, case, kind, text, **{column: target_id})
+            reference = getattr(target, "reference", "") or getattr(target, "filename", "")
+            self._activity(session, actor, case, kind, f"{text}: {reference}" if reference else text,
+                           **{column: target_id})
             record_audit(session, self.clock, actor, f"case.{kind.value}_linked", RECORD, case.id,
                          f"{case.reference} {column} {target_id}")
             return self._record(session, case)

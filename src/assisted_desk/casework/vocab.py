@@ -56,6 +56,10 @@ class ActivityKind(Choice):
     REOPENED = "reopened"
 
     @property
+    def label(self) -> str:
+        return _ACTIVITY_WORDS.get(self.value) or self.value.replace("_", " ").capitalize()
+
+    @property
     def is_contact(self) -> bool:
         return self in CONTACT_KINDS
 
@@ -64,6 +68,9 @@ class ActivityKind(Choice):
         """Kinds a person adds by hand; the others are written by the case's own actions."""
         return self in CONTACT_KINDS or self is ActivityKind.NOTE
 
+
+_ACTIVITY_WORDS = {"interaction": "Desk contact", "submission": "Request", "attachment": "Evidence",
+                   "reassigned": "Reassigned", "team": "Team"}
 
 CONTACT_KINDS = frozenset({ActivityKind.CALL, ActivityKind.LETTER, ActivityKind.EMAIL, ActivityKind.MEETING})
 

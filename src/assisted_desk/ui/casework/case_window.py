@@ -49,6 +49,7 @@ from .case_actions import (
     TeamDialog,
 )
 from .case_files import CaseFiles
+from .case_links import LinkDialog
 from .case_panels import AccessLogDialog, CaseHeader, ExpectedChecklist, SlaPanel
 from .case_timeline_models import TimelineColumn, TimelineModel, TimelineProxy
 
@@ -161,6 +162,7 @@ class CaseWindow(CaseFiles, QDialog):
     def _build_actions(self) -> QGridLayout:
         tr = self.tr
         # Mnemonics: Alt+S and Alt+G belong to the main window's menus; Y is "Tasks only", T the timeline.
+        # Still free: B, J, Q, W, Z.
         manager = self.actor.may(Permission.MANAGE_ALL_CASES)
         specs = [
             ("record_button", tr("&Record a contact or note…"), tr("Record a contact or note"), self.record_contact),
@@ -173,6 +175,7 @@ class CaseWindow(CaseFiles, QDialog):
             ("team_button", tr("Tea&m…"), tr("Add or remove team members"), self.edit_team),
             ("attach_button", tr("Attach e&vidence…"), tr("Attach evidence"), self.attach_evidence),
             ("open_evidence_button", tr("Open evi&dence"), tr("Open evidence"), self.open_evidence),
+            ("link_button", tr("Link e&xisting…"), tr("Link a desk contact, request or file"), self.link_existing),
             ("print_button", tr("&Print summary…"), tr("Print a summary of the case for the resident"),
              self.print_summary),
             ("meeting_button", tr("Print meeting cop&y…"), tr("Print a fuller summary for a meeting, without "
@@ -279,6 +282,7 @@ class CaseWindow(CaseFiles, QDialog):
             "close": runs and open_,
             "reopen": runs and not open_,
             "attach": open_,
+            "link": open_,
             "open_evidence": self.chosen_evidence() is not None,
             "access_log": manager and case.restricted,
             "print": True,
@@ -289,7 +293,7 @@ class CaseWindow(CaseFiles, QDialog):
     def _set_enabled(self) -> None:
         allowed = self.rules()
         pairs = {"record": self.record_button, "task": self.task_button, "complete": self.complete_button,
-                 "status": self.status_button, "hand_over": self.hand_over_button,
+                 "status": self.status_button, "hand_over": self.hand_over_button, "link": self.link_button,
                  "reassign": self.reassign_button, "escalate": self.escalate_button, "team": self.team_button,
                  "restrict": self.restrict_button, "close": self.close_button, "reopen": self.reopen_button,
                  "attach": self.attach_button, "open_evidence": self.open_evidence_button,
@@ -416,6 +420,9 @@ class CaseWindow(CaseFiles, QDialog):
 
     def reopen(self) -> None:
         self._open(ReopenDialog(self.services, self.actor, self.case, parent=self))
+
+    def link_existing(self) -> None:
+        self._open(LinkDialog(self.services, self.actor, self.case, parent=self))
 
     # ---- managers: who opened a restricted case -----------------------------------------------
 
