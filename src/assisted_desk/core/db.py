@@ -11,10 +11,9 @@ from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event, 
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.orm.exc import StaleDataError
 
 from .config import describe_url
-from .errors import ConflictError, EnvironmentFault
+from .errors import EnvironmentFault
 
 log = logging.getLogger(__name__)
 
@@ -158,11 +157,6 @@ class Database:
         try:
             yield session
             session.commit()
-        except StaleDataError as exc:
-            # Two desks saved the same record at the same moment: the version check caught it.
-            session.rollback()
-            raise ConflictError("Someone else changed this record at the same moment; your change was not saved. "
-                                "Look at it again and apply your change if it is still needed.") from exc
         except DatabaseError as exc:
             session.rollback()
             fault = fault_from(exc, self.url)
