@@ -159,15 +159,23 @@ def test_evidence_on_an_open_case_is_for_caseworkers_not_the_desk(services, team
     services.attachments.remove(team.advocate, attachment_id, 1)
 
 
-def test_two_desks_moving_one_case_at_the_same_moment_get_a_conflict_not_a_crash(services, team):
-    from assisted_desk.casework.models import Case
+def test_two_desks_moving_one_case_at_the_same_moment_get_a_conflict_not_a_crash(services, team, monkeypatch):
+    from assisted_desk.casework import cases as cases_module
     from assisted_desk.core.errors import ConflictError
 
     resident_id = register(services, team.admin)
     case = services.cases.get_case(team.advocate, open_case(services, team.advocate, resident_id).id)
+    checked = cases_module.refuse_closed
+    raced = []
+
+    def another_desk_saves_first(row):
+        # The advocate's change has read the case (version 1, as given); the manager saves now.
+        checked(row)
+        if not raced:
+            raced.append(True)
+            services.cases.change_status(team.manager, case.id, "in_progress", "", case.version)
+
+    monkeypatch.setattr(cases_module, "refuse_closed", another_desk_saves_first)
     with pytest.raises(ConflictError, match="at the same moment"):
-        with services.db.unit_of_work() as session:
-            row = session.get(Case, case.id)  # this desk read version 1...
-            services.cases.change_status(team.manager, case.id, "in_progress", "", case.version)  # ...another saved
-            row.status = "assessing"  # and this desk's save now finds version 2
+        services.cases.change_status(team.advocate, case.id, "assessing", "", case.version)
     assert services.cases.get_case(team.advocate, case.id).status == "in_progress"

@@ -39,7 +39,7 @@ class CaseActivities(CaseWork):
             raise ValidationError("Record a call, letter, email, meeting or note.", field="kind")
         text = clean_text(text, field="text", label="What happened", max_length=MAX_TEXT)
         now = self.clock.now()
-        with self.db.unit_of_work() as session:
+        with self._unit() as session:
             case, _ = self._readable(session, actor, case_id)
             refuse_closed(case)
             when = checked_time(happened_at, case.opened_at, now)
@@ -59,7 +59,7 @@ class CaseActivities(CaseWork):
         text = clean_text(text, field="task", label="The task", max_length=500)
         if not isinstance(due_on, date) or isinstance(due_on, datetime):
             raise ValidationError("Give the task a due date (a day, not a time).", field="due_on")
-        with self.db.unit_of_work() as session:
+        with self._unit() as session:
             case, members = self._runnable(session, actor, case_id)
             refuse_closed(case)
             if due_on < london_today(self.clock):
@@ -86,7 +86,7 @@ class CaseActivities(CaseWork):
         """Mark a task done (or cancelled, which needs a note). Refuses one already finished."""
         note = clean_text(note, field="note", label="Why it was cancelled" if cancelled else "The note",
                           max_length=500, required=cancelled)
-        with self.db.unit_of_work() as session:
+        with self._unit() as session:
             task = session.get(CaseActivity, activity_id)
             if task is None or task.kind != ActivityKind.TASK.value:
                 raise NotFound("That task no longer exists.")
@@ -126,7 +126,7 @@ class CaseActivities(CaseWork):
 
     def _link(self, actor: Actor, case_id: int, model: type, target_id: int, kind: ActivityKind, column: str,
               text: str) -> CaseRecord:
-        with self.db.unit_of_work() as session:
+        with self._unit() as session:
             case, _ = self._readable(session, actor, case_id)
             refuse_closed(case)
             target = session.get(model, target_id)
@@ -151,7 +151,7 @@ class CaseActivities(CaseWork):
         desk's attachment rules (type from content, size limit, fingerprint)."""
         note = clean_text(note, field="note", label="The note", max_length=500, required=False)
         self.attachments.check(item)  # refuse before taking a transaction
-        with self.db.unit_of_work() as session:
+        with self._unit() as session:
             case, _ = self._readable(session, actor, case_id)
             refuse_closed(case)
             [attachment_id] = store_attachments(session, self.clock, actor, [item], resident_id=case.resident_id,

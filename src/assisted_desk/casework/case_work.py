@@ -3,15 +3,18 @@ a line on its timeline, and the bookkeeping the caseload sorts by."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..core.clock import Clock, as_utc
 from ..core.db import Database
-from ..core.errors import ValidationError
+from ..core.errors import ConflictError, ValidationError
 from ..core.models import Staff
 from ..core.security import PERMISSIONS, Actor, Permission, Role, require
 from ..core.staff import check_version
@@ -29,6 +32,17 @@ CASE_OWNERS = frozenset(role for role, granted in PERMISSIONS.items() if Permiss
 
 
 class CaseWork:
+    @contextmanager
+    def _unit(self) -> Iterator[Session]:
+        """One unit of work; two desks saving one case (or task) at the same moment is a
+        conflict to show, not a crash: the version check after ours caught the other save."""
+        try:
+            with self.db.unit_of_work() as session:
+                yield session
+        except StaleDataError:
+            raise ConflictError("Someone else changed this case at the same moment; your change was not saved. "
+                                "Look at it again and apply your change if it is still needed.") from None
+
     def __init__(self, db: Database, clock: Clock, attachments: AttachmentService) -> None:
         self.db = db
         self.clock = clock

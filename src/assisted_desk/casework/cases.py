@@ -60,7 +60,7 @@ class CaseService(CaseActivities):
         reason = clean_text(item.restricted_reason, field="restricted_reason", label="The reason for restricting it",
                             max_length=500, required=item.restricted)
         now = self.clock.now()
-        with self.db.unit_of_work() as session:
+        with self._unit() as session:
             resident = open_resident(session, item.resident_id)
             kind_row = session.get(CaseType, item.case_type_id)
             if kind_row is None or not kind_row.active:
@@ -107,7 +107,7 @@ class CaseService(CaseActivities):
     def caseworkers(self, actor: Actor) -> list[TeamMember]:
         """Active staff who may own and work cases, by name."""
         require(actor, Permission.OPEN_CASES)
-        with self.db.unit_of_work() as session:
+        with self._unit() as session:
             rows = session.execute(select(Staff.id, Staff.display_name, Staff.role).where(
                 Staff.active.is_(True), Staff.role.in_([r.value for r in CASE_OWNERS])).order_by(Staff.display_name))
             return [TeamMember(staff_id, name, Role(role).label) for staff_id, name, role in rows]
@@ -125,7 +125,7 @@ class CaseService(CaseActivities):
     def _read(self, actor: Actor, case_id: int, *, include_internal: bool) -> CaseRecord:
         if not actor.may(Permission.OPEN_CASES) and not actor.may(Permission.WORK_CASES):
             require(actor, Permission.WORK_CASES)
-        with self.db.unit_of_work() as session:
+        with self._unit() as session:
             case = load_case(session, case_id)
             members = member_ids(session, case.id)
             if not access.may_read(actor, case, members):
@@ -145,7 +145,7 @@ class CaseService(CaseActivities):
         """A resident's cases, newest first, as much of each as this person may see."""
         if not actor.may(Permission.OPEN_CASES):
             require(actor, Permission.WORK_CASES)
-        with self.db.unit_of_work() as session:
+        with self._unit() as session:
             rows = session.scalars(select(Case).where(Case.resident_id == resident_id)
                                    .order_by(Case.opened_at.desc(), Case.id.desc())).all()
             return [glimpse(session, row, access.may_read(actor, row, member_ids(session, row.id))) for row in rows]
@@ -154,7 +154,7 @@ class CaseService(CaseActivities):
         """Everyone who opened the case while it was restricted, was refused, or changed it, newest
         first. Managers only."""
         require(actor, Permission.MANAGE_ALL_CASES)
-        with self.db.unit_of_work() as session:
+        with self._unit() as session:
             load_case(session, case_id)
             rows = session.scalars(select(AuditEvent).where(
                 AuditEvent.record_type == RECORD, AuditEvent.record_id == str(case_id))
@@ -167,7 +167,7 @@ class CaseService(CaseActivities):
     def change_status(self, actor: Actor, case_id: int, to_status: str, note: str, version: int) -> CaseRecord:
         """Move to a status the case type allows from the current one. Closing is `close_case`."""
         note = clean_text(note, field="note", label="The note", max_length=2000, required=False)
-        with self.db.unit_of_work() as session:
+        with self._unit() as session:
             case, _ = self._runnable(session, actor, case_id, version)
             refuse_closed(case)
             kind = case_type_of(session, case)
@@ -187,7 +187,7 @@ class CaseService(CaseActivities):
         """The owner passes the case to another caseworker, with a note for them. Refuses anyone
         but the owner or a manager, no note, and someone who may not work cases."""
         note = clean_text(note, field="note", label="The handover note", max_length=2000)
-        with self.db.unit_of_work() as session:
+        with self._unit() as session:
             case, _ = self._checked_case(session, actor, case_id, version)
             if actor.staff_id != case.owner_id and not access.sees_all(actor):
                 raise PermissionDenied(f"Only the owner of {case.reference} ({staff_name(session, case.owner_id)}) "
@@ -198,7 +198,7 @@ class CaseService(CaseActivities):
         """A manager gives the case to another caseworker (absence, workload). Managers only."""
         require(actor, Permission.MANAGE_ALL_CASES)
         reason = clean_text(reason, field="reason", label="The reason", max_length=2000)
-        with self.db.unit_of_work() as session:
+        with self._unit() as session:
             case, _ = self._checked_case(session, actor, case_id, version)
             return self._change_owner(session, actor, case, to_staff_id, reason, ActivityKind.REASSIGNED,
                                       "case.reassigned")
@@ -225,7 +225,7 @@ class CaseService(CaseActivities):
         reason = clean_text(reason, field="reason", label="The reason for escalating", max_length=2000)
         if isinstance(level, bool) or not isinstance(level, int) or level not in ESCALATION_LEVELS:
             raise ValidationError(f"Escalation levels are 1 to {MAX_LEVEL}.", field="level")
-        with self.db.unit_of_work() as session:
+        with self._unit() as session:
             case, _ = self._runnable(session, actor, case_id, version)
             refuse_closed(case)
             if level <= case.escalation_level:
@@ -240,7 +240,7 @@ class CaseService(CaseActivities):
 
     def add_team_member(self, actor: Actor, case_id: int, staff_id: int) -> CaseRecord:
         """Name a caseworker on the case's team (they may then open it even when restricted)."""
-        with self.db.unit_of_work() as session:
+        with self._unit() as session:
             case, _ = self._runnable(session, actor, case_id)
             check_caseworker(session, staff_id, field="team")
             if staff_id == case.owner_id or session.scalar(
@@ -253,7 +253,7 @@ class CaseService(CaseActivities):
             return self._record(session, case)
 
     def remove_team_member(self, actor: Actor, case_id: int, staff_id: int) -> CaseRecord:
-        with self.db.unit_of_work() as session:
+        with self._unit() as session:
             case, _ = self._runnable(session, actor, case_id)
             row = session.scalar(select(CaseMember).where(CaseMember.case_id == case.id, CaseMember.staff_id == staff_id))
             if row is None:
@@ -267,7 +267,7 @@ class CaseService(CaseActivities):
     def set_restricted(self, actor: Actor, case_id: int, restricted: bool, reason: str, version: int) -> CaseRecord:
         """Restrict a case (a reason is needed) or lift the restriction. The owner or a manager."""
         reason = clean_text(reason, field="reason", label="The reason", max_length=500)
-        with self.db.unit_of_work() as session:
+        with self._unit() as session:
             case, _ = self._checked_case(session, actor, case_id, version)
             if actor.staff_id != case.owner_id and not access.sees_all(actor):
                 raise PermissionDenied(f"Only the owner of {case.reference} or a service manager changes who may open it.")
@@ -289,7 +289,7 @@ class CaseService(CaseActivities):
         outcome = CaseOutcome.parse(outcome, field="outcome", what="Outcome")
         reason = clean_text(reason, field="reason", label="The reason it was not resolved", max_length=2000,
                             required=outcome is CaseOutcome.NOT_RESOLVED)
-        with self.db.unit_of_work() as session:
+        with self._unit() as session:
             case, _ = self._runnable(session, actor, case_id, version)
             refuse_closed(case)
             open_tasks = session.scalar(select(func.count()).select_from(CaseActivity).where(
@@ -312,7 +312,7 @@ class CaseService(CaseActivities):
         """Reopen a closed case (the reopen shows on its timeline and is counted). Its resolution
         clock carries on from where it stopped: the working days it spent closed are added."""
         reason = clean_text(reason, field="reason", label="The reason for reopening", max_length=2000)
-        with self.db.unit_of_work() as session:
+        with self._unit() as session:
             case, _ = self._runnable(session, actor, case_id, version)
             if case.closed_at is None:
                 raise ValidationError(f"{case.reference} is open.", field="status")
