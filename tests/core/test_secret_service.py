@@ -184,8 +184,9 @@ def _items_in_secret_service(key: str) -> list[tuple[dict[str, str], bytes]]:
     """What the daemon itself holds for `key`, read without keyring or SecretStore."""
     with closing(secretstorage.dbus_init()) as connection:
         collection = secretstorage.get_default_collection(connection)
+        # Newer daemons add their own "xdg:schema" attribute to every item: not ours to check.
         return [
-            (item.get_attributes(), item.get_secret())
+            ({k: v for k, v in item.get_attributes().items() if not k.startswith("xdg:")}, item.get_secret())
             for item in collection.search_items({"service": TEST_SERVICE, "username": key})
         ]
 
