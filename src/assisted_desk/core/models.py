@@ -92,3 +92,15 @@ class AppSetting(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+class StaffPreference(Base):
+    """Something one person chose and expects to find again next time (a report's filters, say).
+    Never a secret, never a shared setting: those are AppSetting, set by an administrator."""
+
+    __tablename__ = "staff_preference"
+
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)  # JSON
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -25,7 +25,7 @@ from ..desk.representatives import open_resident
 from .framework import FrameworkLibrary, Level, SkillsFramework, Statement, shipped_frameworks
 from .models import SkillsAnswer, SkillsAssessment, SkillsBarrier, SkillsGoal
 from .progress import AssessmentPoint, SkillsProgress, build_progress
-from .result_codec import result_from_json, result_to_json
+from .result_codec import result_from_json, result_levels, result_to_json
 from .scoring import SkillsResult, score
 from .skills_vocab import MAX_DETAIL, MAX_OWN_WORDS, Answer, AssessmentKind, AssessmentState, Barrier, Evidence, Goal
 
@@ -219,6 +219,7 @@ class SkillsAssessmentService:
             row.state = AssessmentState.COMPLETED.value
             row.completed_at = now
             row.result_json = result_to_json(record.result)
+            session.add_all(result_levels(row.id, record.result))
             self._touch(row, actor, now)
             highest = record.result.highest_reached
             record_audit(session, self.clock, actor, "skills.completed", RECORD, row.id,

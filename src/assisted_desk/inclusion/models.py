@@ -77,4 +77,18 @@ class SkillsGoal(Base):
     __table_args__ = (UniqueConstraint("assessment_id", "goal", name="uq_skills_goal_kind"),)
 
 
+class SkillsResultLevel(Base):
+    """A completed assessment's result, one row per level of each area ("" for the overall
+    levels): the same figures as `result_json`, kept as columns so reports count them in SQL."""
+
+    __tablename__ = "skills_result_level"
+
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("skills_assessment.id", ondelete="CASCADE"),
+                                               primary_key=True)
+    area: Mapped[str] = mapped_column(String(20), primary_key=True)  # framework area code; "" overall
+    level: Mapped[str] = mapped_column(String(10), primary_key=True)  # Level value
+    status: Mapped[str] = mapped_column(String(20))  # Reached value
+    on_my_own: Mapped[int] = mapped_column(Integer, default=0)  # tasks done on the resident's own
+
+
 link_to_resident(SkillsAssessment)  # a merge moves the merged record's assessments to the survivor

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from .framework import Level
+from .models import SkillsResultLevel
 from .scoring import AreaResult, LevelStatus, NextTask, Reached, SkillsResult
 from .skills_vocab import Answer, Goal
 
@@ -31,6 +32,16 @@ def result_to_json(result: SkillsResult) -> str:
                         "sentence": t.sentence, "answer": t.answer.value, "for_goals": [g.value for g in t.for_goals]}
                        for t in result.next_tasks],
     }, ensure_ascii=False, sort_keys=True)
+
+
+def result_levels(assessment_id: int, result: SkillsResult) -> list[SkillsResultLevel]:
+    """The result as rows reports count in SQL: each area's levels, and the overall ones (area "")."""
+    rows = [SkillsResultLevel(assessment_id=assessment_id, area="", level=s.level.value, status=s.status.value,
+                              on_my_own=s.on_my_own) for s in result.overall]
+    rows.extend(SkillsResultLevel(assessment_id=assessment_id, area=a.area, level=s.level.value,
+                                  status=s.status.value, on_my_own=s.on_my_own)
+                for a in result.areas for s in a.levels)
+    return rows
 
 
 def result_from_json(text: str) -> SkillsResult:
