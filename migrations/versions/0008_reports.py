@@ -40,6 +40,12 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('assessment_id', 'area', 'level', name=op.f('pk_skills_result_level'))
     )
     _backfill(levels)
+    # Reports count a year of contacts and walk-in waits from these indexes alone.
+    op.create_index('ix_interaction_report', 'interaction', ['occurred_at', 'site_id', 'channel', 'help_type',
+                                                             'outcome', 'avoidable', 'satisfaction'])
+    op.create_index('ix_queue_ticket_started', 'queue_ticket', ['started_at', 'site_id', 'arrived_at'])
+    op.create_index('ix_referral_resident_created', 'referral', ['resident_id', 'created_at'])
+    op.create_index('ix_skills_assessment_resident_completed', 'skills_assessment', ['resident_id', 'completed_at'])
 
 
 def _backfill(levels: sa.Table) -> None:
@@ -71,5 +77,9 @@ def result_rows(assessment_id: int, text: str) -> list[dict]:
 
 
 def downgrade() -> None:
+    op.drop_index('ix_skills_assessment_resident_completed', table_name='skills_assessment')
+    op.drop_index('ix_referral_resident_created', table_name='referral')
+    op.drop_index('ix_queue_ticket_started', table_name='queue_ticket')
+    op.drop_index('ix_interaction_report', table_name='interaction')
     op.drop_table('skills_result_level')
     op.drop_table('staff_preference')

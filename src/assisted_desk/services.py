@@ -22,6 +22,7 @@ from .core.errors import EnvironmentFault
 from .core.migrate import upgrade
 from .core.secrets import SecretStore, database_secret_key
 from .core.security import PasswordHashing
+from .core.preferences import PreferenceService
 from .core.settings import SettingsService
 from .core.signin import SignInService
 from .core.staff import StaffService
@@ -44,6 +45,10 @@ from .inclusion.referral_csv import PartnerUpdatesImport
 from .inclusion.referral_sender import ReferralSender
 from .inclusion.referrals import ReferralService
 from .printing.print_records import PrintLog
+from .reporting.desk import DeskReport
+from .reporting.referrals import ReferralReport
+from .reporting.service import ReportService
+from .reporting.skills import SkillsReport
 
 
 @dataclass
@@ -80,6 +85,8 @@ class Services:
     cases: CaseService  # advocacy cases, from opening to closing
     caseload: Caseload  # my cases and the team's, with what is due and overdue
     case_figures: CaseSlaFigures  # on-time first response and resolution, escalations: for reports
+    reports: ReportService  # referral outcomes, skills progress, desk performance; disclosure-controlled
+    preferences: PreferenceService  # each person's remembered choices (report filters)
     notice: str = ""  # something the person should know about how the database was opened
 
     def close(self) -> None:
@@ -164,4 +171,6 @@ def open_services(
         cases=CaseService(db, clock, attachments),
         caseload=Caseload(db, clock),
         case_figures=CaseSlaFigures(db, clock),
+        reports=ReportService(db, clock, settings, [ReferralReport(), SkillsReport(skills.frameworks), DeskReport()]),
+        preferences=PreferenceService(db, clock),
     )

@@ -13,8 +13,8 @@ borough's cases costs a few statements. The rules are the SLA clock's own (sla.p
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import astuple, dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import and_, case as when, false, func, literal, not_, null, or_, select, union
@@ -130,3 +130,77 @@ class CaseSlaFigures:
             resolution_due=int(resolution[0]), resolution_on_time=int(resolution[1]),
             opened=int(opened or 0), closed=int(resolution[0]),
             escalations=int(activity[0]), reopened=int(activity[1]))
+
+
+@dataclass(frozen=True)
+class SlaCounts:
+    """The SLA counts of one span of days at one site (a report's month or quarter)."""
+
+    first_response_due: int = 0
+    first_response_on_time: int = 0
+    resolution_due: int = 0
+    resolution_on_time: int = 0
+    escalations: int = 0
+
+    def __add__(self, other: SlaCounts) -> SlaCounts:
+        return SlaCounts(*(a + b for a, b in zip(astuple(self), astuple(other))))
+
+
+def sla_counts_by_span(session, today: date, spans: Sequence[tuple[date, date]],
+                       site_ids: Sequence[int] = ()) -> dict[tuple[int, int | None], SlaCounts]:
+    """The figures `figures()` gives, for many spans of London days at once, by the site a case
+    was opened at: {(span index, site id): counts}, for reports that show months by site. `spans`
+    are (first, last) days, inclusive, in order and touching; `site_ids` () means every site.
+    Three grouped statements whatever the number of spans, in the caller's session."""
+    if not spans:
+        return {}
+    since, until = spans[0][0], spans[-1][1]
+    start, end = london_midnight(since), london_midnight(until + timedelta(days=1))
+    at_sites = [Case.site_id.in_(site_ids)] if site_ids else []
+    first_in_range = and_(Case.first_response_due_on >= since, Case.first_response_due_on <= until, *at_sites)
+    closed_in_range = and_(Case.closed_at >= start, Case.closed_at < end, *at_sites)
+    days = sorted(session.scalars(union(
+        select(Case.first_response_due_on.label("day")).where(first_in_range),
+        select(Case.resolution_due_on.label("day")).where(closed_in_range))))
+    answered = Case.first_response_at.is_not(None)
+    waited_too_long = and_(Case.first_response_at.is_(None), or_(
+        and_(Case.closed_at.is_(None), Case.first_response_due_on < today),
+        and_(Case.closed_at.is_not(None), not_(_by_end_of(Case.closed_at, Case.first_response_due_on, days)))))
+    day_span = when(*[(Case.first_response_due_on <= last, n) for n, (_first, last) in enumerate(spans)],
+                    else_=null())
+    counts: dict[tuple[int, int | None], SlaCounts] = {}
+
+    def add(key: tuple[int, int | None], **values: int) -> None:
+        counts[key] = counts.get(key, SlaCounts()) + SlaCounts(**values)
+
+    # Each CASE is worked out in a subquery and grouped on by name outside it: PostgreSQL binds
+    # the CASE's boundaries as parameters, and would not see two copies of it as one expression.
+    first = select(day_span.label("span"), Case.site_id.label("site"),
+                   when((or_(answered, waited_too_long), 1), else_=0).label("due"),
+                   when((and_(answered, _by_end_of(Case.first_response_at, Case.first_response_due_on, days)), 1),
+                        else_=0).label("on_time")).where(first_in_range).subquery()
+    for span, site, due, on_time in session.execute(select(
+            first.c.span, first.c.site, func.sum(first.c.due), func.sum(first.c.on_time))
+            .group_by(first.c.span, first.c.site)):
+        add((span, site), first_response_due=int(due or 0), first_response_on_time=int(on_time or 0))
+    closed = select(_moment_span(Case.closed_at, spans).label("span"), Case.site_id.label("site"),
+                    when((_by_end_of(Case.closed_at, Case.resolution_due_on, days), 1), else_=0).label("on_time")
+                    ).where(closed_in_range).subquery()
+    for span, site, due, on_time in session.execute(select(
+            closed.c.span, closed.c.site, func.count(), func.sum(closed.c.on_time))
+            .group_by(closed.c.span, closed.c.site)):
+        add((span, site), resolution_due=int(due), resolution_on_time=int(on_time or 0))
+    escalated = select(_moment_span(CaseActivity.happened_at, spans).label("span"), Case.site_id.label("site")
+                       ).join(Case, Case.id == CaseActivity.case_id).where(
+        CaseActivity.kind == ActivityKind.ESCALATED.value, CaseActivity.happened_at >= start,
+        CaseActivity.happened_at < end, *at_sites).subquery()
+    for span, site, escalations in session.execute(select(escalated.c.span, escalated.c.site, func.count())
+                                                   .group_by(escalated.c.span, escalated.c.site)):
+        add((span, site), escalations=int(escalations))
+    return counts
+
+
+def _moment_span(moment: ColumnElement[datetime], spans: Sequence[tuple[date, date]]) -> ColumnElement[int]:
+    """The index of the span a UTC moment falls in (filter the rows to the spans' range too)."""
+    return when(*[(moment < literal(london_midnight(last + timedelta(days=1)), UtcDateTime()), n)
+                  for n, (_first, last) in enumerate(spans)], else_=null())

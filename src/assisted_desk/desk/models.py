@@ -234,6 +234,9 @@ class Interaction(Base):
         Index("ix_interaction_resident_occurred", "resident_id", "occurred_at"),
         Index("ix_interaction_site_occurred", "site_id", "occurred_at"),
         Index("ix_interaction_occurred_at", "occurred_at"),
+        # Reports count a year of contacts from this index alone, never reading the table.
+        Index("ix_interaction_report", "occurred_at", "site_id", "channel", "help_type", "outcome", "avoidable",
+              "satisfaction"),
     )
     __mapper_args__ = {"version_id_col": version}
 
@@ -295,6 +298,7 @@ class QueueTicket(Base):
         UniqueConstraint("site_id", "day", "number", name="uq_queue_ticket_site_day_number"),
         Index("ix_queue_ticket_site_status", "site_id", "status"),
         Index("ix_queue_ticket_resident_id", "resident_id"),
+        Index("ix_queue_ticket_started", "started_at", "site_id", "arrived_at"),  # walk-in waits, for reports
     )
     __mapper_args__ = {"version_id_col": version}
 

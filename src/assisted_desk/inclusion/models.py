@@ -39,6 +39,7 @@ class SkillsAssessment(Base):
     __table_args__ = (
         Index("ix_skills_assessment_resident_started", "resident_id", "started_at"),
         Index("ix_skills_assessment_completed_at", "completed_at"),
+        Index("ix_skills_assessment_resident_completed", "resident_id", "completed_at"),  # first and latest, for reports
     )
     __mapper_args__ = {"version_id_col": version}
 

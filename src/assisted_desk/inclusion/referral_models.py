@@ -56,6 +56,7 @@ class Referral(Base):
 
     __table_args__ = (
         Index("ix_referral_resident", "resident_id"),
+        Index("ix_referral_resident_created", "resident_id", "created_at"),  # repeat referrals, for reports
         Index("ix_referral_service", "service_id"),
         Index("ix_referral_status_update", "status", "last_update_at"),
         Index("ix_referral_delivery", "delivery_state", "next_attempt_at"),

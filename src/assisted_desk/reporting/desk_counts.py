@@ -1,0 +1,229 @@
+"""The desk performance report's counting: a few grouped statements, each over one source
+(contacts, walk-in tickets, callbacks, advocacy cases, prints), grouped by period and site at
+once, so the overall figures, the months and the sites all come from the same pass.
+
+Every source is counted over the report's periods and the same length of time just before them
+(span 0), which the trend compares with."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import Integer, and_, case, func, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+
+from ..casework.sla_figures import sla_counts_by_span
+from ..desk.models import Callback, Interaction, QueueTicket, ResidentEquality
+from ..desk.vocab import CallbackStatus, Channel, HelpType, Outcome, Satisfaction
+from ..printing.print_models import PrintRecord
+from ..printing.print_records import PrintKind
+from .model import Dimension
+from .sql import Period, equality_group, period_index
+
+SITE_UNKNOWN = -1  # records kept without a site (a print from a home-working laptop, an old case)
+
+
+class whole_seconds(FunctionElement):
+    """Whole seconds (rounded) from `earlier` to `later`, two UTC timestamp columns: an integer
+    on both databases, so a histogram groups the same waits into the same buckets on each."""
+
+    type = Integer()
+    inherit_cache = True
+    name = "whole_seconds"
+
+
+@compiles(whole_seconds, "sqlite")
+def _seconds_sqlite(element, compiler, **kw):
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(ROUND((julianday({later}) - julianday({earlier})) * 86400.0) AS INTEGER)"
+
+
+@compiles(whole_seconds, "postgresql")
+def _seconds_postgresql(element, compiler, **kw):
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(ROUND(EXTRACT(EPOCH FROM ({later} - {earlier}))) AS INTEGER)"
+
+
+@dataclass
+class Tally:
+    """What was counted for one period at one site; tallies add up."""
+
+    counts: Counter = field(default_factory=Counter)  # key -> int
+    waits: Counter = field(default_factory=Counter)  # wait in tenths of a minute -> tickets
+    wait_seconds: int = 0  # summed over the served tickets, for an exact average
+
+    def add(self, other: Tally) -> Tally:
+        self.counts.update(other.counts)
+        self.waits.update(other.waits)
+        self.wait_seconds += other.wait_seconds
+        return self
+
+    def __getitem__(self, key: str) -> int:
+        return self.counts.get(key, 0)
+
+
+def merged(tallies) -> Tally:
+    total = Tally()
+    for tally in tallies:
+        total.add(tally)
+    return total
+
+
+def _sum(condition: ColumnElement[bool]):
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+CONTACT_COUNTS = (
+    # key, condition on the interaction (a column of the subquery `c`)
+    ("resolved", lambda c: c.outcome == Outcome.RESOLVED.value),
+    ("no_avoidable", lambda c: c.avoidable == ""),
+    ("escalated_contacts", lambda c: c.outcome == Outcome.ESCALATED.value),
+    ("rated", lambda c: c.satisfaction != ""),
+    ("good", lambda c: c.satisfaction == Satisfaction.GOOD.value),
+    *((f"channel_{ch.value}", (lambda value: lambda c: c.channel == value)(ch.value)) for ch in Channel),
+    *((f"help_{h.value}", (lambda value: lambda c: c.help_type == value)(h.value)) for h in HelpType),
+)
+
+
+def contact_condition(key: str) -> ColumnElement[bool] | None:
+    """The condition on `Interaction` behind a contact count `key` (drill-down); None when
+    `key` is not a count of contacts."""
+    if key == "contacts":
+        return Interaction.id.is_not(None)
+    for name, condition in CONTACT_COUNTS:
+        if name == key:
+            return condition(Interaction.__table__.c)
+    if key == "assisted_or_on_behalf":
+        return Interaction.help_type.in_([HelpType.ASSISTED_SELF_SERVICE.value, HelpType.ON_BEHALF.value])
+    return None
+
+
+class DeskCounts:
+    """Everything the report shows, keyed by (span index, site id)."""
+
+    def __init__(self, spans: Sequence[Period], site_ids: Sequence[int]) -> None:
+        self.spans = list(spans)
+        self.site_ids = tuple(site_ids)
+        self.tallies: dict[tuple[int, int], Tally] = {}
+
+    def tally(self, span: int, site: int | None) -> Tally:
+        key = (span, SITE_UNKNOWN if site is None else site)
+        if key not in self.tallies:
+            self.tallies[key] = Tally()
+        return self.tallies[key]
+
+    def where(self, *, span: int | None = None, site: int | None = None, spans: range | None = None) -> Tally:
+        """The tallies of one span (or a range of them) and/or one site, added up."""
+        return merged(t for (n, s), t in self.tallies.items()
+                      if (span is None or n == span) and (spans is None or n in spans)
+                      and (site is None or s == site))
+
+    def sites_seen(self, spans: range) -> set[int]:
+        return {s for (n, s), t in self.tallies.items() if n in spans and (t.counts or t.waits)}
+
+    def _in_sites(self, column) -> list[ColumnElement[bool]]:
+        return [column.in_(self.site_ids)] if self.site_ids else []
+
+    @property
+    def start(self) -> datetime:
+        return self.spans[0].start
+
+    @property
+    def end(self) -> datetime:
+        return self.spans[-1].end
+
+    def count_contacts(self, session: Session) -> None:
+        """The report's periods by site in one grouped pass; the previous period (for the trend
+        only) in one pass without grouping, which spares the database sorting its rows."""
+        current = self.spans[1:]
+        inner = select(period_index(Interaction.occurred_at, current).label("span"), Interaction.site_id,
+                       Interaction.outcome, Interaction.avoidable, Interaction.satisfaction, Interaction.channel,
+                       Interaction.help_type).where(
+            Interaction.occurred_at >= current[0].start, Interaction.occurred_at < current[-1].end,
+            *self._in_sites(Interaction.site_id)).subquery()
+        keys = ["contacts", *(key for key, _c in CONTACT_COUNTS)]
+        statement = select(inner.c.span, inner.c.site_id, func.count(),
+                           *(_sum(condition(inner.c)) for _k, condition in CONTACT_COUNTS)
+                           ).group_by(inner.c.span, inner.c.site_id)
+        for span, site, *values in session.execute(statement):
+            self.tally(span + 1, site).counts.update({k: int(v) for k, v in zip(keys, values) if v})
+        table = Interaction.__table__.c
+        previous = session.execute(select(func.count(), *(_sum(condition(table)) for _k, condition in CONTACT_COUNTS))
+                                   .where(Interaction.occurred_at >= self.spans[0].start,
+                                          Interaction.occurred_at < self.spans[0].end,
+                                          *self._in_sites(Interaction.site_id))).one()
+        self.tally(0, SITE_UNKNOWN).counts.update({k: int(v) for k, v in zip(keys, previous) if v})
+
+    def count_waits(self, session: Session) -> None:
+        """Walk-in tickets served (started) in each span: the wait from arriving to being
+        served, as a histogram in tenths of a minute and an exact sum."""
+        seconds = whole_seconds(QueueTicket.started_at, QueueTicket.arrived_at)
+        inner = select(period_index(QueueTicket.started_at, self.spans).label("span"), QueueTicket.site_id,
+                       seconds.label("seconds")).where(
+            QueueTicket.started_at >= self.start, QueueTicket.started_at < self.end,
+            *self._in_sites(QueueTicket.site_id)).subquery()
+        # (seconds + 3) / 6: integer division on both databases, rounding to the nearest tenth.
+        tenth = ((inner.c.seconds + 3) // 6).label("tenth")
+        grouped = select(inner.c.span, inner.c.site_id, tenth, func.count(), func.sum(inner.c.seconds)
+                         ).group_by(inner.c.span, inner.c.site_id, tenth)
+        for span, site, tenths, tickets, total in session.execute(grouped):
+            tally = self.tally(span, site)
+            tally.waits[int(tenths)] += int(tickets)
+            tally.counts["served"] += int(tickets)
+            tally.wait_seconds += int(total)
+
+    def count_callbacks(self, session: Session, now: datetime) -> None:
+        """Callbacks due in each span: made on time when done by the time promised. One still
+        open after its time counts as late; one not yet due, or cancelled, is not counted."""
+        inner = select(period_index(Callback.due_by, self.spans).label("span"), Callback.site_id,
+                       Callback.status, Callback.completed_at, Callback.due_by).where(
+            Callback.due_by >= self.start, Callback.due_by < self.end,
+            Callback.status != CallbackStatus.CANCELLED.value, *self._in_sites(Callback.site_id)).subquery()
+        counted = or_(inner.c.status != CallbackStatus.OPEN.value, inner.c.due_by < now)
+        on_time = and_(inner.c.status == CallbackStatus.DONE.value, inner.c.completed_at <= inner.c.due_by)
+        statement = select(inner.c.span, inner.c.site_id, _sum(counted), _sum(on_time)
+                           ).group_by(inner.c.span, inner.c.site_id)
+        for span, site, due, made in session.execute(statement):
+            self.tally(span, site).counts.update({"callbacks_due": int(due), "callbacks_made": int(made)})
+
+    def count_cases(self, session: Session, today: date) -> None:
+        days = [(p.first, p.last) for p in self.spans]
+        for (span, site), sla in sla_counts_by_span(session, today, days, self.site_ids).items():
+            self.tally(span, site).counts.update({
+                "first_response_due": sla.first_response_due, "first_response_met": sla.first_response_on_time,
+                "resolution_due": sla.resolution_due, "resolution_met": sla.resolution_on_time,
+                "case_escalations": sla.escalations})
+
+    def count_guides(self, session: Session) -> None:
+        inner = select(period_index(PrintRecord.printed_at, self.spans).label("span"),
+                       PrintRecord.site_id).where(
+            PrintRecord.printed_at >= self.start, PrintRecord.printed_at < self.end,
+            PrintRecord.kind == PrintKind.GUIDE.value, *self._in_sites(PrintRecord.site_id)).subquery()
+        for span, site, printed in session.execute(select(inner.c.span, inner.c.site_id, func.count())
+                                                   .group_by(inner.c.span, inner.c.site_id)):
+            self.tally(span, site).counts["guides_printed"] += int(printed)
+
+
+def count_by_equality(session: Session, dimension: Dimension, start: datetime, end: datetime,
+                      site_ids: Sequence[int]) -> dict[str, Tally]:
+    """Contacts in start..end by the resident's answer for `dimension` (NOT_RECORDED for a
+    contact with nobody registered, or a resident who gave no answer)."""
+    inner = select(equality_group(dimension).label("grp"), Interaction.outcome, Interaction.avoidable,
+                   Interaction.satisfaction, Interaction.channel, Interaction.help_type
+                   ).select_from(Interaction).outerjoin(
+        ResidentEquality, ResidentEquality.resident_id == Interaction.resident_id).where(
+        Interaction.occurred_at >= start, Interaction.occurred_at < end,
+        *([Interaction.site_id.in_(site_ids)] if site_ids else [])).subquery()
+    keys = ["contacts", *(key for key, _c in CONTACT_COUNTS)]
+    groups: dict[str, Tally] = {}
+    for group, *values in session.execute(select(inner.c.grp, func.count(),
+                                                 *(_sum(condition(inner.c)) for _k, condition in CONTACT_COUNTS))
+                                          .group_by(inner.c.grp)):
+        groups[group] = Tally(Counter({k: int(v) for k, v in zip(keys, values) if v}))
+    return groups

@@ -1,0 +1,247 @@
+"""Desk performance report over a known history (tests/reporting/desk_data.py), on SQLite and
+PostgreSQL: every indicator, RAG against targets, trend words, months, quarters, sites, an
+equality breakdown, drill-down and its refusals, with disclosure control on and off."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import event
+
+from assisted_desk.casework.sla_figures import CaseSlaFigures, sla_counts_by_span
+from assisted_desk.core.errors import NotFound, PermissionDenied
+from assisted_desk.core.security import PERMISSIONS, Permission, Role
+from assisted_desk.reporting.formatting import shown
+from assisted_desk.reporting.model import ChartKind, Dimension, Grain, Rag, ReportKind, ReportRequest
+from assisted_desk.reporting.targets import DeskTargets, save_targets
+from tests.conftest import make_actor
+
+from .desk_data import build_history
+
+SUMMER = dict(since=date(2026, 7, 1), until=date(2026, 9, 30))
+
+
+@pytest.fixture
+def history(services, admin, clock):
+    return build_history(services, admin, clock)
+
+
+def run(services, actor, **kwargs):
+    request = ReportRequest(ReportKind.DESK, **{**SUMMER, "protect": False, **kwargs})
+    return services.reports.run_now(actor, request)
+
+
+def values(table, row: str) -> dict[str, object]:
+    return {key: (round(cell.value, 3) if isinstance(cell.value, float) else cell.value)
+            for key, cell in table.row(row).cells.items()}
+
+
+def test_every_indicator_overall(services, history):
+    indicators = run(services, history.admin).table("indicators")
+    expect = {  # row: (value, number, out of, RAG, trend)
+        "contacts": (7, None, None, "–", "Up 133% on the previous period"),
+        "first_contact": (57.143, 4, 7, "Red", "Down 9.5 points on the previous period"),
+        "right_first_time": (71.429, 5, 7, "Red", "Up 4.8 points on the previous period"),
+        "assisted_share": (60.0, 3, 5, "–", "Up 10 points on the previous period"),
+        "wait_average": (5.625, None, 4, "Amber", "Up 3.6 minutes on the previous period"),
+        "wait_p90": (9.0, None, 4, "Red", "Up 7 minutes on the previous period"),
+        "callbacks_on_time": (50.0, 2, 4, "Red", "No figure for the previous period"),
+        "first_response": (33.333, 1, 3, "Red", "No figure for the previous period"),
+        "resolution": (100.0, 1, 1, "Green", "No figure for the previous period"),
+        "escalated_contacts": (1, None, None, "–", "None in the previous period"),
+        "case_escalations": (1, None, None, "–", "None in the previous period"),
+        "escalations": (2, None, None, "–", "None in the previous period"),
+        "satisfaction": (60.0, 3, 5, "Red", "Down 6.7 points on the previous period"),
+        "guides_printed": (3, None, None, "–", "None in the previous period"),
+    }
+    assert [row.key for row in indicators.rows] == list(expect)
+    for key, (value, number, out_of, rag, trend) in expect.items():
+        got = values(indicators, key)
+        assert (got["value"], got.get("count"), got.get("of"), got["rag"], got["trend"]) == \
+            (value, number, out_of, rag, trend), key
+    first = indicators.row("first_contact")
+    assert first.cell("value").base == 7 and first.cell("value").numerator == "count"
+    assert first.cell("rag").rag is Rag.RED and indicators.row("resolution").cell("rag").rag is Rag.GREEN
+    assert first.cell("target").value == "80% or more"
+    assert indicators.row("wait_p90").cell("target").value == "5 minutes or less"
+    assert "31 March 2026 to 30 June 2026" in indicators.note
+
+
+def test_targets_decide_the_colours(services, history):
+    """Exactly on target is green; within the margin amber; beyond it red (waits: a share over)."""
+    admin = history.admin
+    save_targets(services.settings, admin, DeskTargets(satisfaction=60, right_first_time=75, wait_average=5,
+                                                       wait_p90=9, amber_margin_points=5, amber_wait_percent=20))
+    rows = run(services, admin).table("indicators")
+    assert rows.row("satisfaction").cell("rag").rag is Rag.GREEN  # 60% against 60%
+    assert rows.row("right_first_time").cell("rag").rag is Rag.AMBER  # 71.4% against 75 - 5
+    assert rows.row("wait_average").cell("rag").rag is Rag.AMBER  # 5.625 within 6
+    assert rows.row("wait_p90").cell("rag").value == "Green"  # 9 against 9
+    save_targets(services.settings, admin, DeskTargets(right_first_time=75, amber_margin_points=3,
+                                                       amber_wait_percent=10, wait_p90=8.5))
+    rows = run(services, admin).table("indicators")
+    assert rows.row("right_first_time").cell("rag").rag is Rag.RED  # 71.4 below 72
+    assert rows.row("wait_average").cell("rag").rag is Rag.RED  # 5.625 over 5.5
+    assert rows.row("wait_p90").cell("rag").rag is Rag.AMBER  # 9 within 8.5 + 10%
+
+
+def test_by_month_with_summer_time_edges(services, history):
+    table = run(services, history.admin).table("by_period")
+    assert [(r.key, r.label) for r in table.rows] == [("2026-07", "July 2026"), ("2026-08", "August 2026"),
+                                                      ("2026-09", "September 2026")]
+    july, august, september = (values(table, k) for k in ("2026-07", "2026-08", "2026-09"))
+    # 00:30 on 1 July in London (23:30 UTC on 30 June) is July; 00:30 on 1 August is August.
+    assert (july["contacts"], august["contacts"], september["contacts"]) == (3, 2, 2)
+    assert (july["resolved"], july["first_contact"], july["no_avoidable"]) == (2, 66.667, 2)
+    assert (july["served"], july["wait_average"], july["wait_p90"]) == (2, 5.25, 6.5)
+    assert (august["wait_average"], september["wait_p90"]) == (3.0, 9.0)
+    assert (july["callbacks_due"], july["callbacks_made"], august["callbacks_due"], august["callbacks_made"],
+            september["callbacks_on_time"]) == (2, 1, 1, 0, 100.0)
+    assert (july["first_response_due"], july["first_response_met"], august["resolution_due"],
+            august["resolution_met"]) == (3, 1, 1, 1)
+    assert (july["escalated_contacts"], july["case_escalations"], july["escalations"]) == (1, 1, 2)
+    assert (july["guides_printed"], august["guides_printed"], september["guides_printed"]) == (1, 1, 1)
+    assert (august["rated"], august["good"], september["satisfaction"]) == (2, 1, 100.0)
+    assert table.rows_partition and values(table, "total")["contacts"] == 7
+    assert table.chart.kind is ChartKind.LINE
+    assert set(table.chart.columns) == {"first_contact", "right_first_time", "callbacks_on_time", "satisfaction"}
+    assert table.column("escalated_contacts").part_of == "escalations"
+    assert table.row("2026-07").cell("first_contact").rag is Rag.RED
+
+
+def test_by_quarter(services, history):
+    table = run(services, history.admin, grain=Grain.QUARTER, since=date(2026, 4, 1)).table("by_period")
+    assert [r.key for r in table.rows] == ["2026-Q2", "2026-Q3"]
+    q2, q3 = values(table, "2026-Q2"), values(table, "2026-Q3")
+    assert (q2["contacts"], q2["resolved"], q2["wait_average"], q2["satisfaction"]) == (2, 1, 2.0, 100.0)
+    assert (q3["contacts"], q3["resolved"], q3["wait_average"], q3["guides_printed"]) == (7, 4, 5.625, 3)
+
+
+def test_by_site_channels_and_help(services, history):
+    report = run(services, history.admin)
+    by_site = report.table("by_site")
+    a, b = str(history.site_a), str(history.site_b)
+    assert [r.key for r in by_site.rows] == [a, b, "none"]  # Central Library, Ștefan Hub, then no site
+    assert by_site.row(b).label == "Ștefan Hub"
+    site_a, site_b, nowhere = values(by_site, a), values(by_site, b), values(by_site, "none")
+    assert (site_a["contacts"], site_a["resolved"], site_a["assisted_share"], site_a["wait_average"]) == (5, 3, 75.0, 4.5)
+    assert (site_a["first_response_due"], site_a["first_response_met"], site_b["first_response_due"],
+            site_b["first_response_met"]) == (2, 1, 1, 0)
+    assert (site_b["callbacks_due"], site_b["callbacks_made"], site_b["wait_p90"]) == (1, 1, 9.0)
+    assert (nowhere["guides_printed"], nowhere["contacts"]) == (1, 0)  # a guide printed with no site
+    channels = report.table("channels")
+    assert [r.key for r in channels.rows] == [a, b]
+    assert values(channels, "total") == {"contacts": 7, "channel_face_to_face": 2, "channel_phone": 2,
+                                         "channel_email": 1, "channel_webchat": 1, "channel_post": 1}
+    assert all(channels.column(f"channel_{c}").part_of == "contacts" for c in ("phone", "post"))
+    help_given = report.table("help_types")
+    assert values(help_given, b) == {"contacts": 2, "help_information": 1, "help_assisted": 0, "help_on_behalf": 1,
+                                     "assisted_share": 0.0}
+    assert help_given.row("total").cell("assisted_share").base == 5
+
+
+def test_chosen_sites_only(services, history):
+    report = run(services, history.admin, site_ids=(history.site_b,))
+    assert [r.key for r in report.table("by_site").rows] == [str(history.site_b)]
+    assert values(report.table("indicators"), "contacts")["value"] == 2
+    assert values(report.table("indicators"), "first_response")["of"] == 1
+    assert values(report.table("indicators"), "guides_printed")["value"] == 1
+    assert report.scope == "Ștefan Hub"
+
+
+def test_callbacks_still_open(services, history):
+    """In November, on the 23rd: one open callback overdue (late), one not due yet (not counted)."""
+    got = values(run(services, history.admin, since=date(2026, 11, 1), until=date(2026, 11, 30))
+                 .table("indicators"), "callbacks_on_time")
+    assert (got["value"], got["count"], got["of"]) == (0.0, 0, 1)
+
+
+def test_case_figures_by_span_agree_with_case_sla_figures(services, history):
+    months = [(date(2026, 7, 1), date(2026, 7, 31)), (date(2026, 8, 1), date(2026, 8, 31)),
+              (date(2026, 9, 1), date(2026, 9, 30))]
+    with services.db.unit_of_work() as session:
+        grouped = sla_counts_by_span(session, date(2026, 11, 23), months)
+    figures = CaseSlaFigures(services.db, services.clock)
+    for n, (since, until) in enumerate(months):
+        for site in (history.site_a, history.site_b):
+            one = figures.figures(history.admin, since, until, site)
+            counts = grouped.get((n, site))
+            got = (counts.first_response_due, counts.first_response_on_time, counts.resolution_due,
+                   counts.resolution_on_time, counts.escalations) if counts else (0, 0, 0, 0, 0)
+            assert got == (one.first_response_due, one.first_response_on_time, one.resolution_due,
+                           one.resolution_on_time, one.escalations), (since, site)
+
+
+def test_equality_breakdown(services, history):
+    table = run(services, history.admin, breakdown=Dimension.SEX).table("equality_sex")
+    assert [r.key for r in table.rows] == ["Female", "Not recorded"]
+    assert values(table, "Female") == {"contacts": 2, "resolved": 1, "first_contact": 50.0, "no_avoidable": 2,
+                                       "right_first_time": 100.0, "rated": 1, "good": 1, "satisfaction": 100.0}
+    assert values(table, "Not recorded")["contacts"] == 5  # anonymous contacts and a resident with no answers
+    assert table.rows_partition and values(table, "total")["contacts"] == 7
+    with pytest.raises(PermissionDenied):
+        services.reports.drill(history.admin, ReportRequest(ReportKind.DESK, **SUMMER, breakdown=Dimension.SEX),
+                               "equality_sex", "Female", "contacts")
+
+
+def test_drill_lists_the_contacts_behind_a_count(services, history):
+    request = ReportRequest(ReportKind.DESK, **SUMMER)
+    listing = services.reports.drill(history.admin, request, "indicators", "first_contact", "count")
+    assert listing.columns == ("Reference", "When", "Site", "Channel", "Service", "Outcome")
+    assert listing.references == ("AD-C001", "AD-C002", "AD-C005", "AD-C006")
+    assert listing.rows[0] == ("AD-C001", "01/07/2026 00:30", "Central Library", "Face to face", "Council Tax",
+                               "Resolved at first contact")
+    assert not listing.truncated
+    drill = lambda *where: services.reports.drill(history.admin, request, *where).references  # noqa: E731
+    assert drill("by_period", "2026-07", "resolved") == ("AD-C001", "AD-C002")
+    assert drill("by_site", str(history.site_b), "contacts") == ("AD-C007", "AD-C006")
+    assert drill("help_types", "total", "help_on_behalf") == ("AD-C002", "AD-C006")
+    assert drill("indicators", "assisted_share", "of") == ("AD-C001", "AD-C002", "AD-C004", "AD-C005", "AD-C006")
+    assert drill("indicators", "satisfaction", "count") == ("AD-C001", "AD-C004", "AD-C006")
+    for where in (("indicators", "wait_average", "value"), ("by_site", str(history.site_a), "served"),
+                  ("by_period", "2026-12", "contacts"), ("by_site", "none", "contacts"),
+                  ("by_period", "2026-09", "escalated_contacts")):
+        with pytest.raises(NotFound):
+            services.reports.drill(history.admin, request, *where)
+    assert run(services, history.admin).table("indicators").row("first_contact").cell("count").drill
+
+
+def test_drill_refused_without_permission(services, history, monkeypatch):
+    desk = make_actor(services, history.admin, "deskonly", Role.DESK)
+    request = ReportRequest(ReportKind.DESK, **SUMMER)
+    with pytest.raises(PermissionDenied):
+        services.reports.drill(desk, request, "indicators", "contacts", "value")
+    coordinator = make_actor(services, history.admin, "coordinator", Role.COORDINATOR)
+    assert services.reports.drill(coordinator, request, "indicators", "contacts", "value").rows
+    monkeypatch.setitem(PERMISSIONS, Role.COORDINATOR, PERMISSIONS[Role.COORDINATOR] - {Permission.VIEW_RESIDENTS})
+    with pytest.raises(PermissionDenied, match="not the records"):
+        services.reports.drill(coordinator, request, "indicators", "contacts", "value")
+
+
+def test_protected_figures_hide_small_counts_and_what_follows_from_them(services, history):
+    manager = make_actor(services, history.admin, "manager", Role.MANAGER)
+    report = services.reports.run_now(manager, ReportRequest(ReportKind.DESK, **SUMMER))
+    first = report.table("indicators").row("first_contact")
+    assert first.cell("count").suppressed and first.cell("value").suppressed and shown(first.cell("value")) == "[c]"
+    assert first.cell("rag").value == "Too few to judge" and first.cell("rag").rag is None
+    assert first.cell("trend").value == "Too few to compare"
+    assert report.table("by_period").row("2026-07").cell("first_contact").rag is None
+    assert "hidden" in report.rules
+    with pytest.raises(PermissionDenied):  # only an administrator turns protection off
+        services.reports.run_now(manager, ReportRequest(ReportKind.DESK, **SUMMER, protect=False))
+
+
+def test_contacts_are_read_in_one_grouped_statement(services, history):
+    """The indicators, months and sites come from one grouped pass over the contacts, not one per
+    table; the previous period (for the trend) is one more, ungrouped."""
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(services.db.engine, "before_cursor_execute", listener)
+    try:
+        run(services, history.admin)
+    finally:
+        event.remove(services.db.engine, "before_cursor_execute", listener)
+    over_contacts = [s for s in statements if "FROM interaction" in s]
+    assert len(over_contacts) == 2
+    assert "GROUP BY" in over_contacts[0] and "GROUP BY" not in over_contacts[1]
