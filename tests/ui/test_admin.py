@@ -122,7 +122,7 @@ def test_tables_are_set_up_for_keyboard_and_screen_readers(page):
         assert table.selectionMode() == table.SelectionMode.SingleSelection
     assert page.tabs.accessibleName()
     assert [page.tabs.tabText(i) for i in range(page.tabs.count())] == [
-        "&Staff", "S&ites", "A&udit log", "Desk settin&gs", "Service &catalogue", "&Back office", "Case t&ypes",
+        "&Staff", "S&ites", "A&udit log", "Desk settin&gs", "Service &catalogue", "&Back office", "&Reports", "Case t&ypes",
         "Ban&k holidays"]
 
 

@@ -181,6 +181,10 @@ class MainWindow(QMainWindow):
             from .guides import GuidesPage
 
             return GuidesPage(self.services, self.actor)
+        if area.key == "reports":
+            from .reports import ReportsPage
+
+            return ReportsPage(self.services, self.actor)
         if area.key == "admin":
             from .admin import AdminPage
 

@@ -15,6 +15,7 @@ from .backoffice import BackOfficeTab
 from .bank_holidays import BankHolidaysTab, BankHolidayTableModel
 from .case_types import CaseTypesTab, CaseTypeTableModel
 from .catalogue import CatalogueTab
+from .report_settings import ReportSettingsTab
 from .settings import SettingsTab
 from .sites import SitesTab, SiteTableModel
 from .staff import StaffTab, StaffTableModel
@@ -40,6 +41,7 @@ class AdminPage(QWidget):
         self.backoffice_tab: BackOfficeTab | None = None
         self.case_types_tab: CaseTypesTab | None = None
         self.bank_holidays_tab: BankHolidaysTab | None = None
+        self.report_settings_tab: ReportSettingsTab | None = None
 
         title = QLabel(self.tr("Administration"))
         title.setObjectName("pageTitle")
@@ -66,6 +68,8 @@ class AdminPage(QWidget):
             self.backoffice_tab = BackOfficeTab(services, actor)
             self.backoffice_tab.changed.connect(self.backoffice_changed)
             self._add_tab(self.backoffice_tab, self.tr("&Back office"), self.tr("Back office"))
+            self.report_settings_tab = ReportSettingsTab(services, actor)
+            self._add_tab(self.report_settings_tab, self.tr("&Reports"), self.tr("Reports"))
         if actor.may(Permission.MANAGE_CASE_TYPES):
             self.case_types_tab = CaseTypesTab(services, actor)
             self._add_tab(self.case_types_tab, self.tr("Case t&ypes"), self.tr("Case types"))
@@ -98,7 +102,7 @@ class AdminPage(QWidget):
     def refresh(self) -> None:
         """Reload every tab from the database."""
         for tab in (self.staff_tab, self.sites_tab, self.audit_tab, self.settings_tab, self.catalogue_tab,
-                    self.backoffice_tab, self.case_types_tab, self.bank_holidays_tab):
+                    self.backoffice_tab, self.case_types_tab, self.bank_holidays_tab, self.report_settings_tab):
             if tab is not None:
                 tab.refresh()
 
