@@ -239,3 +239,17 @@ def test_a_hidden_figure_keeps_no_colour_that_would_hint_at_it():
     hidden, shown = table.row("a").cells["good"], table.row("b").cells["good"]
     assert hidden.suppressed and hidden.rag is None
     assert not shown.suppressed and shown.rag is Rag.GREEN
+
+
+def test_anyone_who_views_reports_chooses_partners_by_name(services, admin):
+    from tests.inclusion.partner_rows import add_organisation
+
+    with services.db.unit_of_work() as session:
+        arabic = add_organisation(session, "مركز المجتمع العربي").id
+        polish = add_organisation(session, "Polski Klub Cyfrowy").id
+    manager = make_actor(services, admin, "manager2", Role.MANAGER)
+    choices = services.reports.partner_choices(manager)
+    assert {(c.id, c.name, c.gone) for c in choices} == {(arabic, "مركز المجتمع العربي", False),
+                                                         (polish, "Polski Klub Cyfrowy", False)}
+    with pytest.raises(PermissionDenied):
+        services.reports.partner_choices(make_actor(services, admin, "desk2", Role.DESK))

@@ -238,12 +238,23 @@ def test_a_remembered_partner_that_is_gone_is_dropped_with_a_word(qtbot, service
     assert services.preferences.read(coordinator, PREFERENCE_KEY)["partner_ids"] == [kept]
 
 
-def test_a_manager_cannot_choose_partners_and_is_told_why(qtbot, manager, open_page):
+def test_a_manager_chooses_partners_by_name_without_the_directory(qtbot, services, manager, open_page):
+    from PySide6.QtCore import Qt
+
+    from tests.inclusion.partner_rows import add_organisation
+
+    with services.db.unit_of_work() as session:
+        chosen = add_organisation(session, ARABIC).id
+        add_organisation(session, GUJARATI)
     page = open_page(manager)
     assert page.filters.current_kind() is ReportKind.REFERRALS
-    assert not page.filters.partners.isVisible()
-    assert "for staff who make referrals" in page.filters.partners_note.text()
+    assert page.filters.partners.isVisible() and page.filters.partners.count() == 2
     assert page.filters.request().partner_ids == ()
+    ticks = page.filters.partners
+    for n in range(ticks.count()):
+        if ticks.item(n).text() != ARABIC:
+            ticks.item(n).setCheckState(Qt.CheckState.Unchecked)
+    assert page.filters.request().partner_ids == (chosen,)
 
 
 def test_only_an_administrator_may_turn_disclosure_control_off(qtbot, admin, coordinator, manager, open_page):

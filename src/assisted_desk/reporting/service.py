@@ -27,6 +27,13 @@ from .disclosure import DisclosureRules, protect, read_rules, statement
 from .model import DrillList, Report, ReportKind, ReportRequest, Table
 
 
+@dataclass(frozen=True)
+class PartnerChoice:
+    id: int
+    name: str
+    gone: bool  # no longer in the directory: its past referrals still count
+
+
 class Cancelled(DeskError):
     """The person stopped the report before it finished; nothing was produced."""
 
@@ -77,6 +84,17 @@ class ReportService:
 
     def rules(self) -> DisclosureRules:
         return read_rules(self.settings)
+
+    def partner_choices(self, actor: Actor) -> tuple[PartnerChoice, ...]:
+        """The partner organisations a referral report can be narrowed to, by name, gone ones too.
+        Names only: anyone who views reports may choose among them, without the directory's details."""
+        require(actor, Permission.VIEW_REPORTS)
+        from ..inclusion.partner_models import PartnerOrganisation
+
+        with self.db.unit_of_work() as session:
+            rows = session.execute(select(PartnerOrganisation.id, PartnerOrganisation.name, PartnerOrganisation.gone_at)
+                                   .order_by(PartnerOrganisation.name, PartnerOrganisation.id)).all()
+        return tuple(PartnerChoice(i, name, gone is not None) for i, name, gone in rows)
 
     def may_drill(self, actor: Actor, kind: ReportKind) -> bool:
         return actor.may(Permission.VIEW_REPORTS) and actor.may(self.builders[kind].drill_permission)

@@ -79,7 +79,7 @@ class ReportFilters(QWidget):
         tr = self.tr
         self.actor = actor
         self.today = today
-        self.may_choose_partners = actor.may(Permission.REFER_TO_PARTNERS)
+        self.may_choose_partners = actor.may(Permission.VIEW_REPORTS)
         self.may_unprotect = actor.may(Permission.MANAGE_SETTINGS)
 
         self.kind = QComboBox()
@@ -98,8 +98,7 @@ class ReportFilters(QWidget):
             self.grain.addItem(tr(grain.label), grain.value)
         self.sites = TickList(tr("Sites"))
         self.partners = TickList(tr("Partners"))
-        self.partners_note = QLabel(tr("All partners. Choosing particular partners is for staff who make "
-                                       "referrals."))
+        self.partners_note = QLabel(tr("All partners."))
         self.partners_note.setWordWrap(True)
         self.protect = QCheckBox(tr("&Disclosure control (hide and round small numbers)"))
         self.protect.setAccessibleName(tr("Disclosure control"))
@@ -218,7 +217,7 @@ class ReportFilters(QWidget):
             self.kind.addItem(tr(kind.label), kind.value)
         self.kind.blockSignals(False)
         self.sites.fill([(s.id, s.name if s.active else tr("{0} (closed)").format(s.name)) for s in sites], None)
-        self.partners.fill([(p.id, p.name if p.gone_at is None else tr("{0} (gone)").format(p.name))
+        self.partners.fill([(p.id, p.name if not p.gone else tr("{0} (gone)").format(p.name))
                             for p in partners], None)
         self.sites.fit_rows(3)
         self.partners.fit_rows(3)

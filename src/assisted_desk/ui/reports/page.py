@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from ...core.errors import DeskError, EnvironmentFault, ValidationError
-from ...core.security import Actor, Permission
+from ...core.security import Actor
 from ...desk.representatives import london_today
 from ...reporting.model import Report
 from ...reporting.service import Cancelled
@@ -124,10 +124,9 @@ class ReportsPage(QWidget):
         """Report kinds, sites, partners and this person's remembered choices, off the GUI thread."""
         self.loading = True
         services, actor = self.services, self.actor
-        may_partners = actor.may(Permission.REFER_TO_PARTNERS)
 
         def work():
-            partners = services.partners.list_organisations(actor, include_gone=True) if may_partners else ()
+            partners = services.reports.partner_choices(actor)
             return (services.reports.kinds(actor), services.staff.list_sites(include_inactive=True), partners,
                     services.preferences.read(actor, PREFERENCE_KEY))
 
