@@ -18,6 +18,8 @@ from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QProgressBar, QV
 from ...core.errors import DeskError, EnvironmentFault, ValidationError
 from ...core.security import Actor
 from ...desk.representatives import london_today
+from ...printing.report_pdf import write_report_pdf
+from ...reporting.export import write_csv, write_xlsx
 from ...reporting.model import Report
 from ...reporting.service import Cancelled
 from ..forms import button, focus_field
@@ -30,11 +32,11 @@ from .result_view import ReportView
 PREFERENCE_KEY = "reports.filters"
 SAVE_DELAY_MS = 600
 
-# format -> (button text, file dialog filter, module, function)
+# format -> (button text, file dialog filter, writer)
 EXPORTS = {
-    "pdf": ("Save &PDF…", "PDF documents (*.pdf)", "assisted_desk.printing.report_pdf", "write_report_pdf"),
-    "csv": ("Save CS&V…", "CSV files (*.csv)", "assisted_desk.reporting.export", "write_csv"),
-    "xlsx": ("Save &XLSX…", "Excel workbooks (*.xlsx)", "assisted_desk.reporting.export", "write_xlsx"),
+    "pdf": ("Save &PDF…", "PDF documents (*.pdf)", write_report_pdf),
+    "csv": ("Save CS&V…", "CSV files (*.csv)", write_csv),
+    "xlsx": ("Save &XLSX…", "Excel workbooks (*.xlsx)", write_xlsx),
 }
 
 
@@ -90,7 +92,7 @@ class ReportsPage(QWidget):
         run_row.addWidget(self.cancel_button)
         run_row.addWidget(self.progress)
         run_row.addWidget(self.progress_text, 1)
-        for fmt, (text, _filter, _module, _function) in EXPORTS.items():
+        for fmt, (text, _filter, _writer) in EXPORTS.items():
             export = button(tr(text), tr("Save the report as {0}").format(fmt.upper()))
             export.setEnabled(False)
             export.clicked.connect(lambda _checked=False, fmt=fmt: self.save_as(fmt))
@@ -263,15 +265,7 @@ class ReportsPage(QWidget):
         if report is None or self.saving:
             return
         tr = self.tr
-        text, file_filter, module_name, function = EXPORTS[fmt]
-        try:
-            import importlib
-
-            writer = getattr(importlib.import_module(module_name), function)
-        except (ImportError, AttributeError):
-            self.message.show_error(tr("Saving as {0} is not part of this version of Assisted Desk yet. Save it "
-                                       "in another format, or ask IT for the newer version.").format(fmt.upper()))
-            return
+        text, file_filter, writer = EXPORTS[fmt]
         suggested = f"{report.request.kind.value}-report-{report.request.since:%Y-%m-%d}-to-" \
                     f"{report.request.until:%Y-%m-%d}.{fmt}"
         path, _chosen = QFileDialog.getSaveFileName(self, tr("Save the report as {0}").format(fmt.upper()),
