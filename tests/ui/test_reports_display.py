@@ -247,7 +247,7 @@ def test_render_the_reports_page(qtbot, qapp, request, admin, open_page, artifac
     wait_for_background_jobs()
 
 
-@pytest.mark.parametrize("scale", [1, 2])
+@pytest.mark.parametrize("scale", [1])  # double text size is covered by the hand-made report above
 def test_real_reports_on_demo_data_render_and_drill(qtbot, qapp, request, services, artifacts, scale):
     """The builders' own reports over the demo desk, run from the page as the demo coordinator."""
     from assisted_desk.demo import DEMO_PASSWORD, load_demo
