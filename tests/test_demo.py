@@ -115,3 +115,17 @@ def test_demo_has_advocacy_cases_in_every_state(services):
     assert any(a.internal for record in records for a in record.activities)
     assert any(record.from_interaction_id for record in records)
     assert sum(1 for record in records for a in record.activities if a.kind is ActivityKind.INTERACTION) == 2
+
+
+def test_demo_residents_answered_equality_monitoring_so_breakdowns_show_groups(services):
+    from sqlalchemy import func, select
+
+    from assisted_desk.desk.models import Resident, ResidentEquality
+
+    list(load_demo(services, residents=40))
+    with services.db.unit_of_work() as session:
+        residents = session.scalar(select(func.count()).select_from(Resident))
+        answered = session.scalar(select(func.count()).select_from(ResidentEquality))
+        sexes = set(session.scalars(select(ResidentEquality.sex)))
+    assert 0.5 * residents <= answered < residents  # most, never all: "Not recorded" stays a group
+    assert {"Female", "Male"} <= sexes

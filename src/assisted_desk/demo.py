@@ -15,6 +15,7 @@ from .demo_cases import load_cases_demo
 from .demo_partners import load_partners_demo
 from .demo_skills import load_skills_demo
 from .demo_desk import DEMO_RESIDENTS, load_desk_demo
+from .demo_equality import load_equality_demo
 from .services import Services
 
 DEMO_PASSWORD = "demo-desk-2026"
@@ -71,6 +72,7 @@ def load_demo(services: Services, residents: int | None = None) -> Iterator[str]
             coordinator = actor
     yield f"{len(DEMO_STAFF)} staff, every role (password {DEMO_PASSWORD})"
     yield from load_desk_demo(services, admin, desk_staff, residents or DEMO_RESIDENTS)
+    yield from load_equality_demo(services, desk_staff[0] if desk_staff else admin)
     yield from load_skills_demo(services, coordinator or admin)
     yield from load_partners_demo(services, coordinator or admin)
     yield from load_cases_demo(services, desk_staff[0], by_username["advocate"], by_username["advocate2"],
