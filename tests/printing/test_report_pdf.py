@@ -12,7 +12,8 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from assisted_desk.printing.report_pdf import SERIES, ChartBlock, chart_series, render_report_pdf, write_report_pdf
+from assisted_desk.printing.report_charts import SERIES, ChartBlock, chart_series
+from assisted_desk.printing.report_pdf import render_report_pdf, write_report_pdf
 from assisted_desk.printing.text import clean
 from assisted_desk.reporting.export import ExportProblem, rag_words
 from assisted_desk.reporting.model import Dimension, ReportKind, ReportRequest
