@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -44,6 +44,21 @@ class TickList(QListWidget):
         super().__init__(parent)
         self.setAccessibleName(accessible_name)
         self.setUniformItemSizes(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # a long name ends in "…"
+        self.indicator_size = 0
+
+    def size_tick_boxes(self) -> None:
+        """Tick boxes as big as the text beside them (the style's own stay small at double text size)."""
+        self.ensurePolished()
+        size = max(13, round(self.fontMetrics().height() * 0.7))
+        if size != self.indicator_size:
+            self.indicator_size = size
+            self.setStyleSheet(f"QListWidget::indicator {{ width: {size}px; height: {size}px; }}")
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self.size_tick_boxes()
 
     def fill(self, choices: list[tuple[int, str]], ticked: set[int] | None) -> None:
         """`ticked` None: all of them."""
@@ -52,6 +67,7 @@ class TickList(QListWidget):
         for value, text in choices:
             item = QListWidgetItem(text, self)
             item.setData(ID_ROLE, value)
+            item.setToolTip(text)  # the whole name, where the list is too narrow for it
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if ticked is None or value in ticked else Qt.CheckState.Unchecked)
         self.blockSignals(False)
@@ -67,6 +83,7 @@ class TickList(QListWidget):
         return len(self.ticked()) == self.count()
 
     def fit_rows(self, rows: int) -> None:
+        self.size_tick_boxes()
         line = self.sizeHintForRow(0) if self.count() else self.fontMetrics().lineSpacing() + 4
         self.setFixedHeight(line * rows + 2 * self.frameWidth() + 2)
 
@@ -96,6 +113,11 @@ class ReportFilters(QWidget):
         self.grain = QComboBox()
         for grain in Grain:
             self.grain.addItem(tr(grain.label), grain.value)
+        for combo in (self.kind, self.quick, self.breakdown, self.grain):
+            # As narrow as a short choice needs, not as wide as the longest: the page fits a small
+            # window at double text size (the open list still shows every choice whole).
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(12)
         self.sites = TickList(tr("Sites"))
         self.partners = TickList(tr("Partners"))
         self.partners_note = QLabel(tr("All partners."))

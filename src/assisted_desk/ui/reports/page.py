@@ -211,6 +211,7 @@ class ReportsPage(QWidget):
         self.cancel_button.setEnabled(running)
         self.progress.setVisible(running)
         self.progress_text.setText(text)
+        self._enable_saving()  # while a report runs, a save would save the one before it
         if running:
             self.cancel_button.setFocus()
         elif self.cancel_button.hasFocus() or self.focusWidget() is None:
@@ -238,16 +239,29 @@ class ReportsPage(QWidget):
             self.message.show_info(tr("Cancelled. The report shown is the one you ran before.")
                                    if self.view.report is not None else tr("Cancelled: no report was produced."))
             return
-        self.message.show_error(error.message)  # the choices stay as they were, to correct
+        self.message.show_error(self._with_advice(error))  # the choices stay as they were, to correct
         if isinstance(error, ValidationError):
             focus_field(self.filters.fields, error)
+
+    def _with_advice(self, error: DeskError) -> str:
+        """The service's words as they are, and what to do where they do not say it."""
+        text = error.message
+        if isinstance(error, ValidationError) and error.field == "until" \
+                and self.filters.until.date() < self.filters.since.date():
+            text += " " + self.tr("Choose a To date on or after the From date.")
+        return text
 
     def show_report(self, report: Report | None) -> None:
         """The result slot: shows a finished report (tests put one here directly)."""
         drillable = report is not None and self.services.reports.may_drill(self.actor, report.request.kind)
         self.view.show_report(report, drillable)
+        self._enable_saving()
+
+    def _enable_saving(self) -> None:
+        """Saving is offered for a report on screen, never while another runs or a save is under way."""
+        allowed = self.view.report is not None and not self.saving and not self.running
         for export in self.export_buttons.values():
-            export.setEnabled(report is not None and not self.saving)
+            export.setEnabled(allowed)
 
     # ---- the records behind a figure ------------------------------------------------------------------
 
@@ -262,7 +276,7 @@ class ReportsPage(QWidget):
 
     def save_as(self, fmt: str) -> None:
         report = self.view.report
-        if report is None or self.saving:
+        if report is None or self.saving or self.running:
             return
         tr = self.tr
         text, file_filter, writer = EXPORTS[fmt]
@@ -295,5 +309,4 @@ class ReportsPage(QWidget):
 
     def _save_ended(self) -> None:
         self.saving = False
-        for export in self.export_buttons.values():
-            export.setEnabled(self.view.report is not None)
+        self._enable_saving()

@@ -37,6 +37,16 @@ class ReportTableModel(QAbstractTableModel):
         self.rows: list[Row] = [*table.rows, *([table.total] if table.total is not None else [])]
         self._bold = QFont()
         self._bold.setBold(True)
+        self._linked = QFont()
+        self._linked.setUnderline(True)  # a figure that opens a list looks like a link
+        self._left = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self._right = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.headers = [table.row_title, *(column.title for column in table.columns)]
+        # Worked out once: a view asks for every cell's text many times while it lays itself out.
+        self.texts: list[list[str]] = [
+            [row.label, *(cell_text(row.cell(column.key)) for column in table.columns)] for row in self.rows]
+        self._drill = [[False, *(self._may_drill(row.cell(column.key)) for column in table.columns)]
+                       for row in self.rows]
 
     # ---- shape --------------------------------------------------------------------------------
 
@@ -47,15 +57,18 @@ class ReportTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.table.columns) + 1
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: N802
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < self.columnCount():
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self.headers):
             return None
-        title = self.table.row_title if section == 0 else self.table.columns[section - 1].title
+        title = self.headers[section]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
             return title
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return int((Qt.AlignmentFlag.AlignLeft if section == 0 else Qt.AlignmentFlag.AlignRight)
-                       | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.TextAlignmentRole:  # as the column's figures are aligned
+            return self._left if self.is_text_column(section) else self._right
         return None
+
+    def is_text_column(self, section: int) -> bool:
+        """The row titles and columns of words (left-aligned, and they may wrap); figures are not."""
+        return section == 0 or self.table.columns[section - 1].measure is Measure.TEXT
 
     def is_total(self, row: int) -> bool:
         return self.table.total is not None and row == len(self.rows) - 1
@@ -67,9 +80,14 @@ class ReportTableModel(QAbstractTableModel):
 
     def may_drill(self, row: int, column: int) -> bool:
         """A figure with records behind it, for a person who may see them (never an equality table)."""
-        cell = self.cell(row, column)
-        return (self.drillable and cell is not None and cell.drill and not cell.suppressed
-                and not self.table.key.startswith("equality"))
+        return 0 <= row < len(self.rows) and 0 <= column < self.columnCount() and self._drill[row][column]
+
+    def _may_drill(self, cell: Cell | None) -> bool:
+        # Only a figure that is shown and above zero: a 0, a withheld figure or a blank has no list behind it.
+        if not self.drillable or cell is None or not cell.drill or self.table.key.startswith("equality"):
+            return False
+        value = cell.published
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
 
     # ---- data ---------------------------------------------------------------------------------
 
@@ -77,34 +95,30 @@ class ReportTableModel(QAbstractTableModel):
         if not index.isValid():
             return None
         row, column = index.row(), index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.texts[row][column]
         label = self.rows[row].label
         if column == 0:
-            if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole,
-                        Qt.ItemDataRole.ToolTipRole):
+            if role in (Qt.ItemDataRole.AccessibleTextRole, Qt.ItemDataRole.ToolTipRole):
                 return label
             if role == Qt.ItemDataRole.FontRole and self.is_total(row):
                 return self._bold
+            if role == Qt.ItemDataRole.TextAlignmentRole:
+                return self._left
             return None
         cell = self.cell(row, column)
         heading = self.table.columns[column - 1].title
-        if role == Qt.ItemDataRole.DisplayRole:
-            return cell_text(cell)
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"{label}, {heading}: {self._spoken(cell)}"
         if role == Qt.ItemDataRole.ToolTipRole:
             return self._tooltip(cell, row, column)
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            textual = cell is not None and cell.measure is Measure.TEXT
-            return int((Qt.AlignmentFlag.AlignLeft if textual else Qt.AlignmentFlag.AlignRight)
-                       | Qt.AlignmentFlag.AlignVCenter)
+            return self._left if self.is_text_column(column) or (
+                cell is not None and cell.measure is Measure.TEXT) else self._right
         if role == Qt.ItemDataRole.FontRole:
             if self.is_total(row):
                 return self._bold
-            if self.may_drill(row, column):
-                linked = QFont()
-                linked.setUnderline(True)  # a figure that opens a list looks like a link
-                return linked
-            return None
+            return self._linked if self._drill[row][column] else None
         if cell is not None and cell.rag is not None and not cell.suppressed:
             background, foreground = RAG_COLOURS[cell.rag]
             if role == Qt.ItemDataRole.BackgroundRole:
@@ -114,7 +128,7 @@ class ReportTableModel(QAbstractTableModel):
         if role == KEYS_ROLE:
             return self.rows[row].key, self.table.columns[column - 1].key
         if role == DRILL_ROLE:
-            return self.may_drill(row, column)
+            return self._drill[row][column]
         return None
 
     def _spoken(self, cell: Cell | None) -> str:
@@ -132,8 +146,9 @@ class ReportTableModel(QAbstractTableModel):
                            "figure that would give one away). The rules are stated above the tables.").format(SUPPRESSED)
         if cell.value is None:
             return self.tr("No records, so there is nothing to show here.")
+        words = []
         if cell.rounded is not None:
-            return self.tr("Rounded, as the disclosure rules above the tables say.")
+            words.append(self.tr("Rounded, as the disclosure rules above the tables say."))
         if self.may_drill(row, column):
-            return self.tr("Double-click, or press Enter, to list the records behind this figure.")
-        return None
+            words.append(self.tr("Double-click, or press Enter, to list the records behind this figure."))
+        return " ".join(words) or None
