@@ -42,10 +42,14 @@ def upgrade() -> None:
     _backfill(levels)
     # Reports count a year of contacts and walk-in waits from these indexes alone.
     op.create_index('ix_interaction_report', 'interaction', ['occurred_at', 'site_id', 'channel', 'help_type',
-                                                             'outcome', 'avoidable', 'satisfaction'])
+                                                             'outcome', 'avoidable', 'satisfaction', 'resident_id'])
+    op.create_index('ix_callback_due_by', 'callback', ['due_by', 'site_id', 'status', 'completed_at'])
     op.create_index('ix_queue_ticket_started', 'queue_ticket', ['started_at', 'site_id', 'arrived_at'])
     op.create_index('ix_referral_resident_created', 'referral', ['resident_id', 'created_at'])
-    op.create_index('ix_skills_assessment_resident_completed', 'skills_assessment', ['resident_id', 'completed_at'])
+    op.create_index('ix_skills_assessment_resident_completed', 'skills_assessment',
+                    ['resident_id', 'state', 'completed_at'])
+    op.create_index('ix_skills_assessment_report', 'skills_assessment',
+                    ['completed_at', 'state', 'resident_id', 'kind', 'framework_version', 'site_id'])
 
 
 def _backfill(levels: sa.Table) -> None:
@@ -77,7 +81,9 @@ def result_rows(assessment_id: int, text: str) -> list[dict]:
 
 
 def downgrade() -> None:
+    op.drop_index('ix_skills_assessment_report', table_name='skills_assessment')
     op.drop_index('ix_skills_assessment_resident_completed', table_name='skills_assessment')
+    op.drop_index('ix_callback_due_by', table_name='callback')
     op.drop_index('ix_referral_resident_created', table_name='referral')
     op.drop_index('ix_queue_ticket_started', table_name='queue_ticket')
     op.drop_index('ix_interaction_report', table_name='interaction')

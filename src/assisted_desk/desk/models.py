@@ -236,7 +236,7 @@ class Interaction(Base):
         Index("ix_interaction_occurred_at", "occurred_at"),
         # Reports count a year of contacts from this index alone, never reading the table.
         Index("ix_interaction_report", "occurred_at", "site_id", "channel", "help_type", "outcome", "avoidable",
-              "satisfaction"),
+              "satisfaction", "resident_id"),
     )
     __mapper_args__ = {"version_id_col": version}
 
@@ -328,6 +328,7 @@ class Callback(Base):
     __table_args__ = (
         Index("ix_callback_site_status_due", "site_id", "status", "due_by"),
         Index("ix_callback_resident_id", "resident_id"),
+        Index("ix_callback_due_by", "due_by", "site_id", "status", "completed_at"),  # on time or not, for reports
     )
     __mapper_args__ = {"version_id_col": version}
 

@@ -39,7 +39,10 @@ class SkillsAssessment(Base):
     __table_args__ = (
         Index("ix_skills_assessment_resident_started", "resident_id", "started_at"),
         Index("ix_skills_assessment_completed_at", "completed_at"),
-        Index("ix_skills_assessment_resident_completed", "resident_id", "completed_at"),  # first and latest, for reports
+        # Reports: each resident's first and latest completed assessment, and a period's assessments.
+        Index("ix_skills_assessment_resident_completed", "resident_id", "state", "completed_at"),
+        Index("ix_skills_assessment_report", "completed_at", "state", "resident_id", "kind", "framework_version",
+              "site_id"),
     )
     __mapper_args__ = {"version_id_col": version}
 
