@@ -208,12 +208,13 @@ def test_columns_adding_up_to_a_total_column_without_a_total_row():
     assert_nothing_recoverable(table)
 
 
-def test_when_every_line_of_a_given_away_count_is_hidden_one_it_is_worked_out_from_gets_another():
+def test_when_every_line_of_a_given_away_count_is_hidden_a_line_joining_it_to_others_gets_another():
     table = grid([[17, 3, 0], [0, 14, 8], [3, 0, 0]])
     protect(table, EXACT)
     # Row r0 and column b end up wholly hidden (or 0) while r0.b can still be worked out through
-    # rows r1 and r2; row r1's total is the count that stops it.
-    assert hidden(table) == {"r0.a", "r0.b", "r0.all", "r1.b", "r1.c", "r1.all", "r2.a", "r2.all",
+    # the other hidden counts; column a's total (on two lines that hide counts already, and
+    # smaller than row r1's total, the other such count) is the one that stops it.
+    assert hidden(table) == {"r0.a", "r0.b", "r0.all", "r1.b", "r1.c", "total.a", "r2.a", "r2.all",
                              "total.b", "total.c"}
     assert_nothing_recoverable(table)
 
@@ -335,11 +336,13 @@ def test_counts_round_to_the_nearest_multiple_halves_up(rules, counts, rounded):
 
 def test_totals_are_rounded_on_their_own_and_percentages_to_whole_numbers():
     table = grid([[12, 12, 12]], column_totals=False)
-    table.rows[0].cells |= {"rate": rate(12.5, 200), "low": rate(87.49, 200), "days": Cell(3.25, Measure.DAYS, base=40)}
+    # 12.5% of 200 is 25 of 200 (both already multiples of 5); a target (no base) just rounds.
+    table.rows[0].cells |= {"rate": rate(12.5, 200), "target": rate(87.49, None),
+                            "days": Cell(3.25, Measure.DAYS, base=40)}
     protect(table, DisclosureRules())
     row = table.rows[0]
     assert [row.cell(k).published for k in ("a", "b", "c", "all")] == [10, 10, 10, 35]  # not 30
-    assert [shown(row.cell(k)) for k in ("rate", "low", "days")] == ["13%", "87%", "3.2 days"]
+    assert [shown(row.cell(k)) for k in ("rate", "target", "days")] == ["13%", "87%", "3.2 days"]
 
 
 def test_with_control_off_every_figure_is_shown_exactly():

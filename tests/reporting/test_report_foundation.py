@@ -131,6 +131,26 @@ def test_a_period_that_cannot_be_reported_is_refused_with_the_reason(services, a
         services.reports.run_now(admin, ReportRequest(ReportKind.SKILLS, since, until))
 
 
+@pytest.mark.parametrize("kind", list(ReportKind))
+@pytest.mark.parametrize("since, until, field", [
+    (date(9999, 1, 1), date(9999, 12, 31), "since"),  # far future: crashed every report
+    (date(1, 1, 1), date(1, 12, 31), "since"),  # year 1: the desk report's previous period crashed
+    (date(1999, 12, 31), date(2000, 1, 31), "since"),
+    (date(2099, 12, 1), date(2100, 1, 1), "until"),
+])
+def test_dates_outside_the_years_reports_cover_are_refused_with_the_range(services, admin, kind, since, until, field):
+    with pytest.raises(ValidationError, match="from 1 January 2000 to 31 December 2099; .* is outside") as refused:
+        services.reports.run_now(admin, ReportRequest(kind, since, until))
+    assert refused.value.field == field
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("kind", list(ReportKind))
+def test_the_first_and_last_days_reports_cover_can_be_reported(services, admin, kind):
+    for since, until in [(date(2000, 1, 1), date(2000, 3, 31)), (date(2099, 10, 1), date(2099, 12, 31))]:
+        assert services.reports.run_now(admin, ReportRequest(kind, since, until)).tables
+
+
 def test_a_site_that_no_longer_exists_is_refused(services, admin):
     with pytest.raises(NotFound, match="site"):
         services.reports.run_now(admin, ReportRequest(ReportKind.DESK, date(2026, 1, 1), date(2026, 1, 31),
@@ -253,3 +273,22 @@ def test_anyone_who_views_reports_chooses_partners_by_name(services, admin):
                                                          (polish, "Polski Klub Cyfrowy", False)}
     with pytest.raises(PermissionDenied):
         services.reports.partner_choices(make_actor(services, admin, "desk2", Role.DESK))
+
+
+def test_words_about_a_hidden_figure_are_withheld_with_it():
+    from assisted_desk.reporting.disclosure import WITHHELD_WORDS, DisclosureRules, protect
+    from assisted_desk.reporting.model import Cell, Column, Measure, Rag, Row, Table
+
+    def row(key, value, base):
+        return Row(key, key, {"value": Cell(value, Measure.PERCENT, base=base),
+                              "rag": Cell("Red", Measure.TEXT, rag=Rag.RED, numerator="value"),
+                              "trend": Cell("Down 3 points on the previous period", Measure.TEXT, numerator="value")})
+
+    table = Table("indicators", "Indicators", "Indicator", (Column("value", "This period", Measure.PERCENT),
+                  Column("rag", "Against target", Measure.TEXT), Column("trend", "Trend", Measure.TEXT)),
+                  [row("small", 50.0, 6), row("large", 50.0, 60)])
+    protect(table, DisclosureRules())
+    small, large = table.row("small").cells, table.row("large").cells
+    assert small["value"].suppressed
+    assert (small["rag"].value, small["rag"].rag, small["trend"].value) == (WITHHELD_WORDS, None, WITHHELD_WORDS)
+    assert (large["rag"].value, large["rag"].rag) == ("Red", Rag.RED)

@@ -16,6 +16,8 @@ from datetime import date, datetime
 from ..core.errors import ValidationError
 
 MAX_YEARS = 6  # the longest period one report covers
+EARLIEST = date(2000, 1, 1)  # the first day a report may cover: long before any record this desk keeps
+LATEST = date(2099, 12, 31)  # the last: periods before and after a report's must still be real dates
 
 
 class ReportKind(str, enum.Enum):
@@ -91,6 +93,11 @@ class ReportRequest:
         """This request, or a ValidationError a person can act on."""
         if not isinstance(self.since, date) or not isinstance(self.until, date):
             raise ValidationError("Give both dates of the period.", field="since")
+        for day, name in ((self.since, "since"), (self.until, "until")):
+            if not EARLIEST <= day <= LATEST:
+                raise ValidationError(
+                    f"Reports cover dates from 1 January 2000 to 31 December 2099; "
+                    f"{day.day:02}/{day.month:02}/{day.year:04} is outside that range. Choose a date within it.", field=name)
         if self.until < self.since:
             raise ValidationError(f"The period ends ({self.until:%d/%m/%Y}) before it starts "
                                   f"({self.since:%d/%m/%Y}).", field="until")
@@ -107,7 +114,10 @@ class Cell:
     value: int | float | str | None  # None: nothing to show (no data, not the same as 0)
     measure: Measure = Measure.COUNT
     base: int | None = None  # a derived figure: how many records it was worked out from
-    numerator: str = ""  # PERCENT: the key of the COUNT column in the same row that is its numerator
+    numerator: str = ""  # PERCENT: the key of the COUNT column in the same row that is its numerator;
+    # TEXT: the key of the figure in the same row these words are about (withheld with it)
+    complement: str = ""  # PERCENT: the key of the COUNT column in the same row holding base - numerator
+    fact: str = ""  # COUNT: names the figure wherever it appears ("site:3/contacts"); "" = this cell only
     rag: Rag | None = None  # against a target
     drill: bool = False  # a list of the records behind it can be opened (for permitted roles)
     suppressed: bool = False  # set by disclosure control: shown as SUPPRESSED
@@ -144,6 +154,16 @@ class ChartKind(str, enum.Enum):
     BAR = "bar"  # one bar per row (grouped when several series)
     LINE = "line"  # rows are periods, in order: a trend
     FUNNEL = "funnel"  # rows are the steps of a funnel, drawn as horizontal bars
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A sum that holds between figures of different tables (or rows), by their `fact` names:
+    the parts add up to the total. Builders yield these beside their tables so disclosure control
+    protects the report as a whole: a count hidden in one table cannot be worked out from another."""
+
+    parts: tuple[str, ...]
+    total: str
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
 """Running a report: check who asks, count in the database, protect the figures, say how.
 
-Each report is a builder (referrals.py, skills.py, desk.py) that yields progress lines and
-`Table`s from one read-only session. This service checks the request, runs the builder step by
-step (stopping between steps when cancelled), applies disclosure control to every table, states
-the rules, and audits that the report was run. Drill-down lists go through here too, so the
-permission each needs is checked in one place and every list opened is audited."""
+Each report is a builder (referrals.py, skills.py, desk.py) that yields progress lines,
+`Table`s and `Relation`s (sums across tables) from one read-only session. This service checks the
+request, runs the builder step by step (stopping between steps when cancelled), applies
+disclosure control to the report as a whole, states the rules, and audits that the report was
+run. Drill-down lists go through here too, so the permission each needs is checked in one place,
+a hidden figure never opens its list, and every list opened is audited."""
 
 from __future__ import annotations
 
@@ -23,8 +24,8 @@ from ..core.errors import DeskError, NotFound, ValidationError
 from ..core.models import Site
 from ..core.security import Actor, Permission, PermissionDenied, require
 from ..core.settings import SettingsService
-from .disclosure import DisclosureRules, protect, read_rules, statement
-from .model import DrillList, Report, ReportKind, ReportRequest, Table
+from .disclosure import DisclosureRules, protect_report, read_rules, statement
+from .model import DrillList, Relation, Report, ReportKind, ReportRequest, Table
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,9 @@ class Builder(Protocol):
     title: str
     drill_permission: Permission  # besides VIEW_REPORTS, to open the records behind a figure
 
-    def build(self, session: Session, context: ReportContext) -> Iterator[str | Table]:
-        """Progress lines (str) and the report's tables, in order."""
+    def build(self, session: Session, context: ReportContext) -> Iterator[str | Table | Relation]:
+        """Progress lines (str) and the report's tables, in order, with the sums that hold between
+        figures of different tables (Relation), so disclosure control protects them together."""
         ...
 
     def drill(self, session: Session, context: ReportContext, table: str, row: str, column: str) -> DrillList:
@@ -112,20 +114,14 @@ class ReportService:
         rules = self.rules() if request.protect else DisclosureRules.off()
         yield f"Counting {builder.title.lower()}…"
         tables: list[Table] = []
+        relations: list[Relation] = []
         with self.db.unit_of_work() as session:
             context = self._context(session, actor, request)
-            for step in builder.build(session, context):
-                if cancelled():
-                    raise Cancelled()
-                if isinstance(step, str):
-                    yield step
-                else:
-                    tables.append(step)
+            yield from self._build(builder, session, context, tables, relations, cancelled)
             if cancelled():
                 raise Cancelled()
             yield "Applying disclosure control…"
-            for table in tables:
-                protect(table, rules)
+            protect_report(tables, relations, rules)
             record_audit(session, self.clock, actor, "report.run", "report", request.kind.value,
                          f"{request.since.isoformat()} to {request.until.isoformat()}"
                          f"{'' if request.protect else ', disclosure control off'}")
@@ -147,9 +143,12 @@ class ReportService:
 
     def drill(self, actor: Actor, request: ReportRequest, table: str, row: str, column: str) -> DrillList:
         """The records behind one figure of `request`'s report. Refuses roles that may not read
-        those records, and equality breakdowns (they would list residents by group)."""
+        those records, equality breakdowns (they would list residents by group) and a figure
+        disclosure control hides (its list would give the hidden count away)."""
         require(actor, Permission.VIEW_REPORTS)
         request = request.checked()
+        if not request.protect:
+            require(actor, Permission.MANAGE_SETTINGS)
         builder = self.builders[request.kind]
         if not actor.may(builder.drill_permission):
             raise PermissionDenied(
@@ -160,10 +159,44 @@ class ReportService:
                                    "single people out by their answers.")
         with self.db.unit_of_work() as session:
             context = self._context(session, actor, request)
+            if self._hidden(builder, session, context, table, row, column):
+                raise PermissionDenied(
+                    "This figure is hidden to protect people's identity, and the list of records behind it would "
+                    "give it away. Open a figure that is shown, or widen the period or sites so it is larger.")
             listing = builder.drill(session, context, table, row, column)
             record_audit(session, self.clock, actor, "report.drilled", "report", request.kind.value,
                          f"{table}/{row}/{column}: {len(listing.rows)} records listed")
             return listing
+
+    def _hidden(self, builder: Builder, session: Session, context: ReportContext,
+                table: str, row: str, column: str) -> bool:
+        """Whether the figure at table/row/column is hidden in the protected report, counted again
+        now (a report is never kept, so this is the figure the person was shown)."""
+        tables: list[Table] = []
+        relations: list[Relation] = []
+        for _line in self._build(builder, session, context, tables, relations, lambda: False):
+            pass
+        rules = self.rules() if context.request.protect else DisclosureRules.off()
+        protect_report(tables, relations, rules)
+        try:
+            cell = next(t for t in tables if t.key == table).row(row).cell(column)
+        except (StopIteration, KeyError):
+            return False  # no such figure in the report: the builder says what is behind it, if anything
+        return cell is not None and cell.suppressed
+
+    @staticmethod
+    def _build(builder: Builder, session: Session, context: ReportContext, tables: list[Table],
+               relations: list[Relation], cancelled: Callable[[], bool]) -> Iterator[str]:
+        """Run `builder`, yielding its progress lines and collecting its tables and relations."""
+        for step in builder.build(session, context):
+            if cancelled():
+                raise Cancelled()
+            if isinstance(step, str):
+                yield step
+            elif isinstance(step, Relation):
+                relations.append(step)
+            else:
+                tables.append(step)
 
     def _context(self, session: Session, actor: Actor, request: ReportRequest) -> ReportContext:
         names = {site_id: name for site_id, name in session.execute(select(Site.id, Site.name)).all()}
