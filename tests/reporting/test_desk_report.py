@@ -7,17 +7,22 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+
+from assisted_desk.reporting.disclosure import WITHHELD_WORDS
 from sqlalchemy import event
 
 from assisted_desk.casework.sla_figures import CaseSlaFigures, sla_counts_by_span
 from assisted_desk.core.errors import NotFound, PermissionDenied
 from assisted_desk.core.security import PERMISSIONS, Permission, Role
+from assisted_desk.reporting.disclosure import DisclosureRules, save_rules
 from assisted_desk.reporting.formatting import shown
-from assisted_desk.reporting.model import ChartKind, Dimension, Grain, Rag, ReportKind, ReportRequest
+from assisted_desk.reporting.model import (ChartKind, Dimension, Grain, Measure, Rag, Relation, ReportKind,
+                                           ReportRequest)
 from assisted_desk.reporting.targets import DeskTargets, save_targets
 from tests.conftest import make_actor
 
 from .desk_data import build_history
+from .facts_check import capture, check_percentages, check_relations, fact_values, where_facts
 
 SUMMER = dict(since=date(2026, 7, 1), until=date(2026, 9, 30))
 
@@ -186,7 +191,7 @@ def test_equality_breakdown(services, history):
 
 
 def test_drill_lists_the_contacts_behind_a_count(services, history):
-    request = ReportRequest(ReportKind.DESK, **SUMMER)
+    request = ReportRequest(ReportKind.DESK, **SUMMER, protect=False)  # every figure here is under 10
     listing = services.reports.drill(history.admin, request, "indicators", "first_contact", "count")
     assert listing.columns == ("Reference", "When", "Site", "Channel", "Service", "Outcome")
     assert listing.references == ("AD-C001", "AD-C002", "AD-C005", "AD-C006")
@@ -213,7 +218,9 @@ def test_drill_refused_without_permission(services, history, monkeypatch):
     with pytest.raises(PermissionDenied):
         services.reports.drill(desk, request, "indicators", "contacts", "value")
     coordinator = make_actor(services, history.admin, "coordinator", Role.COORDINATOR)
-    assert services.reports.drill(coordinator, request, "indicators", "contacts", "value").rows
+    assert services.reports.may_drill(coordinator, ReportKind.DESK)
+    with pytest.raises(PermissionDenied, match="hidden to protect"):  # allowed, but 7 contacts are hidden
+        services.reports.drill(coordinator, request, "indicators", "contacts", "value")
     monkeypatch.setitem(PERMISSIONS, Role.COORDINATOR, PERMISSIONS[Role.COORDINATOR] - {Permission.VIEW_RESIDENTS})
     with pytest.raises(PermissionDenied, match="not the records"):
         services.reports.drill(coordinator, request, "indicators", "contacts", "value")
@@ -224,8 +231,8 @@ def test_protected_figures_hide_small_counts_and_what_follows_from_them(services
     report = services.reports.run_now(manager, ReportRequest(ReportKind.DESK, **SUMMER))
     first = report.table("indicators").row("first_contact")
     assert first.cell("count").suppressed and first.cell("value").suppressed and shown(first.cell("value")) == "[c]"
-    assert first.cell("rag").value == "Too few to judge" and first.cell("rag").rag is None
-    assert first.cell("trend").value == "Too few to compare"
+    assert first.cell("rag").value == WITHHELD_WORDS and first.cell("rag").rag is None
+    assert first.cell("trend").value == WITHHELD_WORDS
     assert report.table("by_period").row("2026-07").cell("first_contact").rag is None
     assert "hidden" in report.rules
     with pytest.raises(PermissionDenied):  # only an administrator turns protection off
@@ -245,3 +252,44 @@ def test_contacts_are_read_in_one_grouped_statement(services, history):
     over_contacts = [s for s in statements if "FROM interaction" in s]
     assert len(over_contacts) == 2
     assert "GROUP BY" in over_contacts[0] and "GROUP BY" not in over_contacts[1]
+
+
+def test_the_same_figure_carries_the_same_fact_in_every_table(services, history, monkeypatch):
+    seen = capture(monkeypatch)
+    report = run(services, history.admin, breakdown=Dimension.SEX)
+    tables, relations = seen[-1]
+    places = where_facts(tables)
+    b = str(history.site_b)
+    assert set(places[f"site:{b}/contacts"]) == {("by_site", b, "contacts"), ("channels", b, "contacts"),
+                                                  ("help_types", b, "contacts")}
+    assert set(places[f"site:{b}/help_on_behalf"]) == {("by_site", b, "help_on_behalf"),
+                                                        ("help_types", b, "help_on_behalf")}
+    assert set(places["all/contacts"]) == {
+        ("indicators", "contacts", "value"), ("indicators", "first_contact", "of"),
+        ("indicators", "right_first_time", "of"), ("by_period", "total", "contacts"), ("by_site", "total", "contacts"),
+        ("channels", "total", "contacts"), ("help_types", "total", "contacts"), ("equality_sex", "total", "contacts")}
+    assert places["period:2026-08/contacts"] == [("by_period", "2026-08", "contacts")]
+    # counts in the indicators' column of percentages are counts, named as such
+    indicators = report.table("indicators")
+    for key in ("contacts", "escalated_contacts", "case_escalations", "escalations", "guides_printed"):
+        cell = indicators.row(key).cell("value")
+        assert cell.measure is Measure.COUNT and cell.fact == f"all/{key}", key
+    values = check_relations(tables, relations)  # every fact one value; the sums across tables hold
+    assert Relation(("all/escalated_contacts", "all/case_escalations"), "all/escalations") in relations
+    assert (values["all/escalations"], values["all/assisted_or_on_behalf"], values[f"site:{b}/contacts"]) == (2, 5, 2)
+    # the assisted share's base is assisted + on behalf, both in its row
+    assert check_percentages(tables) >= 2 * (len(report.table("by_site").rows) + 1)
+    share = report.table("help_types").row(b).cell("assisted_share")
+    assert (share.numerator, share.complement) == ("help_assisted", "help_on_behalf")
+
+
+def test_a_figure_hidden_in_one_table_is_hidden_in_all(services, history):
+    save_rules(services.settings, history.admin, DisclosureRules(10, 0))
+    manager = make_actor(services, history.admin, "manager", Role.MANAGER)
+    report = services.reports.run_now(manager, ReportRequest(ReportKind.DESK, **SUMMER))
+    b = str(history.site_b)
+    for table in ("by_site", "channels", "help_types"):
+        assert report.table(table).row(b).cell("contacts").suppressed, table
+    for key in ("contacts", "escalated_contacts", "case_escalations", "escalations", "guides_printed"):
+        assert report.table("indicators").row(key).cell("value").suppressed, key  # counts, though in a % column
+    fact_values(report.tables)  # and every fact alike everywhere

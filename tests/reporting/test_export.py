@@ -18,6 +18,7 @@ from assisted_desk.reporting.export import (ExportProblem, heading, neutralise, 
 from assisted_desk.reporting.formatting import NO_DATA, SUPPRESSED, plain, shown
 from assisted_desk.reporting.model import (Cell, Chart, ChartKind, Column, Dimension, Measure, Rag, Report, ReportKind,
                                            ReportRequest, Row, Table)
+from assisted_desk.ui.reports.table_model import cell_text
 
 RULES = ("Counts from 1 to 9 are hidden (shown as [c]) to protect people's identity, and so are other figures that "
          "would let a hidden count be worked out. Other counts are rounded to the nearest 5.")
@@ -138,6 +139,13 @@ def expected_text(value) -> str:
     return neutralise(value) if isinstance(value, str) else str(value)
 
 
+def expected_csv(cell: Cell | None) -> str:
+    """A figure against a target is written as the screen shows it, with its colour in words."""
+    if cell is not None and cell.rag is not None and not cell.suppressed:
+        return expected_text(cell_text(cell))
+    return expected_text(plain(cell))
+
+
 # ---- neutralise ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text", ["=1+1", "+44 20", "-", "-3 points", "@SUM(A1)", "\tTab", "\rReturn", "=Cure Ltd"])
@@ -172,7 +180,7 @@ def check_csv(report: Report, path: Path) -> list[list[str]]:
         assert header == [neutralise(table.row_title), *(neutralise(heading(table, c)) for c in table.columns)]
         for offset, row in enumerate(all_rows(table), 2):
             assert lines[at + offset] == [neutralise(row.label)] + [
-                expected_text(plain(row.cell(c.key))) for c in table.columns], (table.key, row.key)
+                expected_csv(row.cell(c.key)) for c in table.columns], (table.key, row.key)
         at += 2 + len(all_rows(table))
         if not table.rows:
             assert lines[at] == ["No records in this period."]
@@ -213,6 +221,10 @@ def test_csv_agrees_with_the_screen_and_runs_nothing(tmp_path):
     assert partners[5][0] == "'-" and partners[6][0] == "'@home help\rline"
     indicators = lines[lines.index([neutralise(report.tables[1].title)]) + 1]
     assert indicators[1:3] == ["This period", "Target (%)"]  # "This period" mixes per cent and minutes
+    by_label = {line[0]: line for line in lines[lines.index([neutralise(report.tables[1].title)]):] if line}
+    # a figure against a target keeps its colour in words, as on the screen and in the PDF
+    assert by_label["Minutes per contact"][5] == "14.5 min (Green)"
+    assert by_label["Contacts resolved first time"][3] == "Green"  # words that already say it: once
     assert lines[-3:-1] == [["Age band", "Referred", "Attended (%)"], ["No records in this period."]]
 
 

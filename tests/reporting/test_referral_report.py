@@ -18,9 +18,11 @@ from assisted_desk.core.security import Actor, PermissionDenied, Role
 from assisted_desk.desk.models import ResidentEquality
 from assisted_desk.inclusion.referral_models import Referral, ReferralEvent
 from assisted_desk.reporting.formatting import SUPPRESSED, shown
-from assisted_desk.reporting.model import Dimension, ReportKind, ReportRequest
+from assisted_desk.reporting.model import Dimension, Relation, ReportKind, ReportRequest
 from tests.conftest import make_actor
 from tests.inclusion.referral_fixtures import add_partner, register
+
+from .facts_check import capture, check_percentages, check_relations, where_facts
 
 SINCE, UNTIL = date(2026, 6, 1), date(2026, 8, 31)
 
@@ -142,7 +144,8 @@ def test_every_figure_of_the_report(services, admin, world):
         "attended": [2, pct(2, 4), pct(2, 9)], "completed": [1, pct(1, 2), pct(1, 9)]}
     accepted = funnel.row("accepted").cells["conversion"]
     assert (accepted.base, accepted.numerator) == (8, "count")
-    assert "1 of the referrals made were re-routings" in funnel.note
+    assert "re-routings is in the repeat referrals table" in funnel.note  # a count in words is never protected
+    assert report.table("repeats").row("rerouted").cells["count"].value == 1
     assert funnel.chart.kind.value == "funnel"
 
     declines = report.table("declines")
@@ -193,14 +196,14 @@ def test_every_figure_of_the_report(services, admin, world):
     repeats = report.table("repeats")
     assert figures(repeats, ["count", "share"]) == {
         "residents": [5, None], "repeat_residents": [3, pct(3, 5)], "referrals": [8, None],
-        "repeat_referrals": [4, pct(4, 8)]}
+        "repeat_referrals": [4, pct(4, 8)], "rerouted": [1, None]}
     assert repeats.row("repeat_referrals").cells["share"].base == 8
 
     waiting = report.table("waiting")
     assert figures(waiting, ["open", "waiting"]) == {
         "draft": [1, 1], "sent": [1, 0], "accepted": [1, 1], "did_not_attend": [0, 0],
         "attended_first_session": [0, 0], "total": [3, 2]}
-    assert waiting.column("waiting").part_of == "open" and "14 days" in waiting.column("waiting").title
+    assert waiting.column("waiting").part_of == "" and "14 days" in waiting.column("waiting").title
     assert not any(t.key.startswith("equality") for t in report.tables)
 
 
@@ -264,8 +267,8 @@ def test_empty_period(services, admin, world):
 
 
 def test_drill_down_lists_the_referrals_behind_a_figure(services, admin, world):
-    request = ReportRequest(ReportKind.REFERRALS, SINCE, UNTIL, protect=False)
-    coordinator = world.coordinator
+    request = ReportRequest(ReportKind.REFERRALS, SINCE, UNTIL, protect=False)  # every figure here is under 10
+    coordinator = admin  # only an administrator opens unprotected figures
     drill = services.reports.drill
 
     def refs(*names):
@@ -345,7 +348,9 @@ def test_disclosure_control_on(services, admin, world):
     funnel = report.table("funnel")
     made, sent, accepted = (funnel.row(k).cells for k in ("made", "sent", "accepted"))
     assert (made["count"].value, made["count"].published) == (29, 30)
-    assert (sent["count"].value, sent["count"].published) == (28, 30)
+    # made (29) = sent + the 1 draft the waiting table hides: sent would give the draft away
+    assert sent["count"].value == 28 and sent["count"].suppressed
+    assert report.table("waiting").row("draft").cells["open"].suppressed
     assert accepted["count"].suppressed and shown(accepted["count"]) == SUPPRESSED
     assert accepted["conversion"].suppressed  # 4 of 28: its numerator is hidden
     assert sent["conversion"].suppressed  # 28 of 29: the one left out would be given away
@@ -355,3 +360,44 @@ def test_disclosure_control_on(services, admin, world):
     assert by_partner.row(str(world.org_a)).cells["made"].suppressed
     assert shown(report.table("by_need").row("foundation").cells["made"]) == "0"
     assert report.table("timing").row("to_first_session").cells["median"].suppressed  # from 2 referrals
+    listing = services.reports.drill(world.coordinator, report.request, "funnel", "made", "count")
+    assert len(listing.rows) == 29  # a figure shown opens its list
+    with pytest.raises(PermissionDenied, match="hidden to protect"):  # a hidden one does not
+        services.reports.drill(world.coordinator, report.request, "funnel", "sent", "count")
+
+
+def test_figures_shown_in_several_tables_carry_one_fact_and_the_sums_hold(services, admin, world, monkeypatch):
+    seen = capture(monkeypatch)
+    report = run(services, admin, breakdown=Dimension.SEX)
+    tables, relations = seen[-1]
+    places = where_facts(tables)
+    for step in ("made", "sent", "accepted", "attended", "completed"):
+        assert set(places[f"all/{step}"]) >= {("funnel", step, "count"), *(
+            (key, "total", step) for key in ("by_partner", "by_service", "by_site", "by_team", "by_need",
+                                             "equality_sex"))}, step
+        # a partner's figures are the sum of its services'
+        assert any(set(r.parts) == {f"service:{world.a1}/{step}", f"service:{world.a2}/{step}"}
+                   and r.total == f"partner:{world.org_a}/{step}" for r in relations)
+    values = check_relations(tables, relations)
+    assert (values[f"partner:{world.org_a}/made"], values[f"service:{world.a1}/made"]) == (6, 4)
+    # made = sent + drafts not sent (the waiting table's drafts) = first referrals + re-routings
+    assert Relation(("all/sent", "all/unsent"), "all/made") in relations
+    assert places["all/unsent"] == [("waiting", "draft", "open")]
+    assert (values["all/made"], values["all/sent"], values["all/unsent"]) == (9, 8, 1)
+    assert (values["all/first_made"], values["all/rerouted"]) == (8, 1)
+    check_percentages(tables)
+    waiting = report.table("waiting")
+    assert waiting.column("waiting").part_of == ""  # a subset of those still open, not a part of them
+
+
+def test_needs_no_longer_listed_count_and_list_as_words_only(services, admin, world):
+    with services.db.unit_of_work() as session:
+        _refer(session, world.ref, "old", 1, world.a1, world.central, None, utc(2026, 7, 2, 9), "sent",
+               needs=["an_area_since_retired"])
+        _refer(session, world.ref, "both", 1, world.a1, world.central, None, utc(2026, 7, 3, 9), "sent",
+               needs=["an_area_since_retired", "free_data"])
+    row = run(services, admin).table("by_need").row("words_only")
+    listing = services.reports.drill(admin, ReportRequest(ReportKind.REFERRALS, SINCE, UNTIL, protect=False),
+                                     "by_need", "words_only", "made")
+    assert row.cells["made"].value == len(listing.rows) == 2
+    assert set(listing.references) == {world.ref["r5"], world.ref["old"]}

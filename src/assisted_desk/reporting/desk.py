@@ -11,7 +11,9 @@ on the same length of time just before the period.
 - Advocacy cases against their SLA (casework/sla_figures.py), escalations (contacts escalated to
   advocacy and cases escalated), satisfaction (good among those who rated), guides printed.
 
-Counted by the database: one grouped statement per source (desk_counts.py) feeds all tables."""
+Counted by the database: one grouped statement per source (desk_counts.py) feeds all tables.
+Each count names the figure it is (desk_tables.fact) and the report states its sums across
+tables (desk_tables.relations), so disclosure control protects the report as a whole."""
 
 from __future__ import annotations
 
@@ -29,9 +31,9 @@ from ..desk.models import Interaction, ServiceEntry
 from ..desk.vocab import Channel, Outcome
 from .desk_counts import SITE_UNKNOWN, DeskCounts, Tally, contact_condition, count_by_equality
 from .desk_tables import (INDICATOR_DRILL, KEY_TITLES, channels_table, equality_table, help_types_table,
-                          indicators_table, wide_table)
+                          indicators_table, relations, wide_table)
 from .disclosure import DisclosureRules, read_rules
-from .model import DrillList, ReportKind, Table
+from .model import DrillList, Relation, ReportKind, Table
 from .service import ReportContext, long_day
 from .sql import Period, periods
 from .targets import read_targets
@@ -54,7 +56,7 @@ class DeskReport:
     title = ReportKind.DESK.label
     drill_permission = Permission.VIEW_RESIDENTS
 
-    def build(self, session: Session, context: ReportContext) -> Iterator[str | Table]:
+    def build(self, session: Session, context: ReportContext) -> Iterator[str | Table | Relation]:
         request = context.request
         current = periods(request.since, request.until, request.grain)
         previous = previous_span(context)
@@ -74,9 +76,9 @@ class DeskReport:
         yield indicators_table(total, counts.where(span=0), previous, targets, rules)
         period_rows = [(p.key, p.label, counts.where(span=n)) for n, p in enumerate(current, start=1)]
         yield wide_table("by_period", "Indicators " + request.grain.label.lower(), request.grain.label[3:].title(),
-                         period_rows, total, targets, rules, chart=True)
+                         period_rows, total, targets, rules, chart=True, scope="period")
         site_rows = self._site_rows(session, context, counts, now)
-        yield wide_table("by_site", "Indicators by site", "Site", site_rows, total, targets, rules)
+        yield wide_table("by_site", "Indicators by site", "Site", site_rows, total, targets, rules, scope="site")
         contact_rows = [row for row in site_rows if row[0] != "none"]  # a contact always has a site
         yield channels_table(contact_rows, total)
         yield help_types_table(contact_rows, total)
@@ -85,6 +87,7 @@ class DeskReport:
             groups = count_by_equality(session, request.breakdown, current[0].start, current[-1].end,
                                        request.site_ids)
             yield equality_table(request.breakdown, groups, targets, rules)
+        yield from relations()
 
     def _site_rows(self, session: Session, context: ReportContext, counts: DeskCounts,
                    now: range) -> list[tuple[str, str, Tally]]:

@@ -1,8 +1,13 @@
 """The desk performance report's tables, drawn from the tallies desk_counts.py counted.
 
-Percentages carry the count they were worked out from (`base`) and the column of their
-numerator, so disclosure control hides them with their counts. A RAG or trend worked out from
-fewer people than the disclosure threshold is not given: it would tell what the hidden figure is."""
+Percentages carry the count they were worked out from (`base`), the column of their numerator
+and, where the rest of the base is a column too, that column (`complement`), so disclosure
+control hides them with their counts. Every count names the figure it is (`fact`): "all/contacts"
+in the indicators and in every total row, "site:3/contacts" in each table with a row for site 3,
+"period:2026-07/contacts" for a month; so a figure hidden in one table is hidden in all of them.
+`relations()` states the sums between tables that no table's own rows and columns state. A RAG
+or trend worked out from fewer people than the disclosure threshold is not given: it would tell
+what the hidden figure is."""
 
 from __future__ import annotations
 
@@ -11,13 +16,15 @@ from collections.abc import Sequence
 from ..desk.vocab import Channel, HelpType
 from .desk_counts import Tally
 from .disclosure import DisclosureRules
-from .model import NOT_RECORDED, Cell, Chart, ChartKind, Column, Dimension, Measure, Row, Table
+from .model import NOT_RECORDED, Cell, Chart, ChartKind, Column, Dimension, Measure, Relation, Row, Table
 from .sql import Period, percentile
 from .targets import DeskTargets, Indicator
 
 COUNT, PERCENT, MINUTES, TEXT = Measure.COUNT, Measure.PERCENT, Measure.MINUTES, Measure.TEXT
 CONTACT_KEYS = frozenset({"contacts", "resolved", "no_avoidable", "escalated_contacts", "rated", "good",
                           *(f"channel_{c.value}" for c in Channel), *(f"help_{h.value}" for h in HelpType)})
+
+ALL = "all"  # the fact scope of figures about the whole period and every chosen site
 
 # Percentages: key -> (numerator count key, how the base is worked out).
 PERCENTS = {
@@ -29,6 +36,12 @@ PERCENTS = {
     "resolution": ("resolution_met", lambda t: t["resolution_due"]),
     "satisfaction": ("good", lambda t: t["rated"]),
 }
+# A percentage whose base is its numerator plus one other count: the key of that count.
+COMPLEMENTS = {"assisted_share": "help_on_behalf"}
+# Counts the indicators table gives under another name: the fact of "Out of" in its rows.
+OUT_OF = {"first_contact": "contacts", "right_first_time": "contacts", "assisted_share": "assisted_or_on_behalf",
+          "wait_average": "served", "wait_p90": "served", "callbacks_on_time": "callbacks_due",
+          "first_response": "first_response_due", "resolution": "resolution_due", "satisfaction": "rated"}
 
 KEY_TITLES = {
     "contacts": "Contacts", "resolved": "Resolved at first contact", "first_contact": "Resolved at first contact %",
@@ -52,7 +65,7 @@ WIDE_COLUMNS = (
     Column("first_contact", KEY_TITLES["first_contact"], PERCENT, chart=True),
     Column("no_avoidable", KEY_TITLES["no_avoidable"]),
     Column("right_first_time", KEY_TITLES["right_first_time"], PERCENT, chart=True),
-    Column("help_assisted", KEY_TITLES["help_assisted"]),
+    Column("help_assisted", KEY_TITLES["help_assisted"]), Column("help_on_behalf", KEY_TITLES["help_on_behalf"]),
     Column("assisted_share", KEY_TITLES["assisted_share"], PERCENT),
     Column("served", KEY_TITLES["served"]), Column("wait_average", KEY_TITLES["wait_average"], MINUTES),
     Column("wait_p90", KEY_TITLES["wait_p90"], MINUTES),
@@ -109,6 +122,8 @@ def value_of(tally: Tally, key: str) -> tuple[float | int | None, int]:
         return value, tally["served"]
     if key == "escalations":
         return tally["escalated_contacts"] + tally["case_escalations"], tally["escalated_contacts"] + tally["case_escalations"]
+    if key == "assisted_or_on_behalf":
+        return tally["help_assisted"] + tally["help_on_behalf"], tally["help_assisted"] + tally["help_on_behalf"]
     return tally[key], tally[key]
 
 
@@ -134,24 +149,36 @@ def _rag(targets: DeskTargets, key: str, tally: Tally, rules: DisclosureRules):
     return targets.rag(Indicator(key), value)
 
 
-def wide_cells(tally: Tally, targets: DeskTargets, rules: DisclosureRules) -> dict[str, Cell]:
-    cells: dict[str, Cell] = {}
-    for column in WIDE_COLUMNS:
-        value, base = value_of(tally, column.key)
-        if column.measure is COUNT:
-            cells[column.key] = Cell(value, COUNT, drill=column.key in CONTACT_KEYS and bool(value))
-        else:
-            numerator = PERCENTS[column.key][0] if column.key in PERCENTS else ""
-            cells[column.key] = Cell(value, column.measure, base=base, numerator=numerator,
-                                     rag=_rag(targets, column.key, tally, rules))
-    return cells
+def fact(scope: str, key: str) -> str:
+    """The name of a count wherever it is shown: "site:3/contacts", "all/escalations"; "" (this
+    cell only) without a scope."""
+    return f"{scope}/{key}" if scope else ""
+
+
+def count_cell(tally: Tally, key: str, scope: str, drill: bool = True) -> Cell:
+    value, _base = value_of(tally, key)
+    return Cell(value, COUNT, fact=fact(scope, key), drill=drill and key in CONTACT_KEYS and bool(value))
+
+
+def percent_cell(tally: Tally, key: str, measure: Measure, rag=None) -> Cell:
+    value, base = value_of(tally, key)
+    return Cell(value, measure, base=base, numerator=PERCENTS[key][0] if key in PERCENTS else "",
+                complement=COMPLEMENTS.get(key, ""), rag=rag)
+
+
+def wide_cells(tally: Tally, targets: DeskTargets, rules: DisclosureRules, scope: str = "") -> dict[str, Cell]:
+    return {column.key: count_cell(tally, column.key, scope) if column.measure is COUNT else
+            percent_cell(tally, column.key, column.measure, _rag(targets, column.key, tally, rules))
+            for column in WIDE_COLUMNS}
 
 
 def wide_table(key: str, title: str, row_title: str, rows: Sequence[tuple[str, str, Tally]], total: Tally,
-               targets: DeskTargets, rules: DisclosureRules, chart: bool = False) -> Table:
+               targets: DeskTargets, rules: DisclosureRules, chart: bool = False, scope: str = "") -> Table:
+    """A row per period or site (`scope`: "period", "site"; their counts are named by it) and the total."""
     return Table(key=key, title=title, row_title=row_title, columns=WIDE_COLUMNS,
-                 rows=[Row(k, label, wide_cells(t, targets, rules)) for k, label, t in rows],
-                 total=Row("total", "Total", wide_cells(total, targets, rules)), rows_partition=True,
+                 rows=[Row(k, label, wide_cells(t, targets, rules, f"{scope}:{k}" if scope else ""))
+                       for k, label, t in rows],
+                 total=Row("total", "Total", wide_cells(total, targets, rules, ALL)), rows_partition=True,
                  chart=Chart(ChartKind.LINE, "Indicators over time",
                              tuple(c.key for c in WIDE_COLUMNS if c.chart)) if chart else None,
                  note="Contacts, walk-ins and prints count where they happened; cases count at the site they "
@@ -206,18 +233,21 @@ def indicators_table(now: Tally, before: Tally, previous: Period, targets: DeskT
         if measure is PERCENT:
             numerator = PERCENTS[key][0]
             cells["value"] = Cell(value, PERCENT, base=base, numerator="count")
-            cells["count"] = Cell(now[numerator], COUNT, drill=(key, "count") in INDICATOR_DRILL and bool(now[numerator]))
-            cells["of"] = Cell(base, COUNT, drill=(key, "of") in INDICATOR_DRILL and bool(base))
+            cells["count"] = Cell(now[numerator], COUNT, fact=fact(ALL, numerator),
+                                  drill=(key, "count") in INDICATOR_DRILL and bool(now[numerator]))
+            cells["of"] = Cell(base, COUNT, fact=fact(ALL, OUT_OF[key]),
+                               drill=(key, "of") in INDICATOR_DRILL and bool(base))
         elif measure is MINUTES:
             cells["value"] = Cell(value, MINUTES, base=base)
-            cells["of"] = Cell(base, COUNT)
-        else:
-            cells["value"] = Cell(value, COUNT, drill=(key, "value") in INDICATOR_DRILL and bool(value))
+            cells["of"] = Cell(base, COUNT, fact=fact(ALL, OUT_OF[key]))
+        else:  # a count, in the column of percentages: disclosure control goes by the cell's measure
+            cells["value"] = Cell(value, COUNT, fact=fact(ALL, key),
+                                  drill=(key, "value") in INDICATOR_DRILL and bool(value))
         rag = _rag(targets, key, now, rules)
         cells["target"] = Cell(_target_words(targets, key), TEXT)
         cells["rag"] = Cell(rag.label if rag else ("Too few to judge" if key in Indicator._value2member_map_
-                                                   and value is not None else "–"), TEXT, rag=rag)
-        cells["trend"] = Cell(trend(key, measure, now, before, rules), TEXT)
+                                                   and value is not None else "–"), TEXT, rag=rag, numerator="value")
+        cells["trend"] = Cell(trend(key, measure, now, before, rules), TEXT, numerator="value")
         rows.append(Row(key, label, cells))
     return Table(key="indicators", title="Contract indicators", row_title="Indicator", columns=(
         Column("value", "This period", PERCENT), Column("count", "Number"), Column("of", "Out of"),
@@ -230,18 +260,13 @@ def indicators_table(now: Tally, before: Tally, previous: Period, targets: DeskT
 
 def _site_table(key: str, title: str, columns: tuple[Column, ...], rows, total: Tally, chart: Chart | None,
                 note: str) -> Table:
-    def cells(tally: Tally) -> dict[str, Cell]:
-        out = {}
-        for column in columns:
-            value, base = value_of(tally, column.key)
-            if column.measure is COUNT:
-                out[column.key] = Cell(value, COUNT, drill=column.key in CONTACT_KEYS and bool(value))
-            else:
-                out[column.key] = Cell(value, column.measure, base=base, numerator=PERCENTS[column.key][0])
-        return out
+    def cells(tally: Tally, scope: str) -> dict[str, Cell]:
+        return {column.key: count_cell(tally, column.key, scope) if column.measure is COUNT
+                else percent_cell(tally, column.key, column.measure) for column in columns}
 
     return Table(key=key, title=title, row_title="Site", columns=columns,
-                 rows=[Row(k, label, cells(t)) for k, label, t in rows], total=Row("total", "Total", cells(total)),
+                 rows=[Row(k, label, cells(t, f"site:{k}")) for k, label, t in rows],
+                 total=Row("total", "Total", cells(total, ALL)),
                  rows_partition=True, chart=chart, note=note)
 
 
@@ -269,8 +294,8 @@ def equality_table(dimension: Dimension, groups: dict[str, Tally], targets: Desk
                    rules: DisclosureRules) -> Table:
     columns = tuple(c for key in EQUALITY_COLUMNS for c in WIDE_COLUMNS if c.key == key)
 
-    def cells(tally: Tally) -> dict[str, Cell]:
-        wide = wide_cells(tally, targets, rules)
+    def cells(tally: Tally, scope: str = "") -> dict[str, Cell]:
+        wide = wide_cells(tally, targets, rules, scope)
         out = {key: wide[key] for key in EQUALITY_COLUMNS}
         for cell in out.values():
             cell.drill = False  # a list by equality group would single people out
@@ -283,6 +308,14 @@ def equality_table(dimension: Dimension, groups: dict[str, Tally], targets: Desk
         total.add(tally)
     return Table(key=f"equality_{dimension.value}", title=f"Contacts by {dimension.label.lower()}",
                  row_title=dimension.label, columns=columns,
-                 rows=[Row(name, name, cells(groups[name])) for name in names], total=Row("total", "Total", cells(total)),
+                 rows=[Row(name, name, cells(groups[name])) for name in names],
+                 total=Row("total", "Total", cells(total, ALL)),  # the same contacts as the other tables
                  rows_partition=True,
                  note=f"“{NOT_RECORDED}” counts contacts with nobody registered and residents who gave no answer.")
+
+
+def relations() -> list[Relation]:
+    """The sums across tables: the indicators' escalations in all and their help with a task
+    ("Out of" of the assisted share) are parts shown in other rows and tables."""
+    return [Relation((fact(ALL, "escalated_contacts"), fact(ALL, "case_escalations")), fact(ALL, "escalations")),
+            Relation((fact(ALL, "help_assisted"), fact(ALL, "help_on_behalf")), fact(ALL, "assisted_or_on_behalf"))]

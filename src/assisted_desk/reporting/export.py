@@ -68,10 +68,13 @@ def heading(table: Table, column: Column) -> str:
 
 
 def rag_words(cell: Cell | None) -> str:
-    """The text shown for a cell, with its RAG word when the text does not already say it."""
+    """The text shown for a cell, with its RAG word when the text does not already say it: what
+    the screen shows (ui/reports/table_model.cell_text), "83% (Green)"."""
     text = shown(cell)
-    if cell is not None and cell.rag is not None and cell.rag.label.lower() not in text.lower():
-        return f"{text} ({cell.rag.label})"
+    if cell is not None and cell.rag is not None and not cell.suppressed:
+        word = cell.rag.label
+        if word.lower() not in text.lower():
+            return f"{text} ({word})" if text else word
     return text
 
 
@@ -148,6 +151,10 @@ def csv_lines(report: Report) -> Iterator[list[str | int | float]]:
 
 
 def _csv_value(cell: Cell | None) -> str | int | float:
+    """A bare number, or the words the screen shows: a figure against a target keeps its red,
+    amber or green in words ("83% (Green)"), as the PDF and the XLSX's colour show it."""
+    if cell is not None and cell.rag is not None and not cell.suppressed:
+        return neutralise(rag_words(cell))
     value = plain(cell)
     return neutralise(value) if isinstance(value, str) else value
 

@@ -7,19 +7,22 @@ The cohort is the referrals *made* in the period (created on a London day from `
 draft not sent yet is made but not sent. Each referral is followed to today, whenever its steps
 happened. A referral belongs to one service, so a re-routed one counts at the steps it reached
 with its first service and ends there; the referral it was re-routed to is a new referral made,
-on the day it was made, to the other service (so a partner's figures are its own). The funnel
-says how many of those made were re-routings, and they are not counted as repeat referrals.
+on the day it was made, to the other service (so a partner's figures are its own). The repeats
+table says how many of those made were re-routings, and they are not counted as repeat referrals.
 
-Everything is counted by the database: one grouped statement per table (conditional SUMs)."""
+Everything is counted by the database: one grouped statement per table (conditional SUMs).
+Each count names the figure it is (`fact`: "all/made" in the funnel and every total row,
+"partner:4/sent", "service:12/sent") and the report states the sums across tables (a partner's
+figures are its services'; made = sent + drafts not sent yet; made = first referrals +
+re-routings), so disclosure control protects the report as a whole."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Numeric, and_, case, cast, exists, func, literal_column, not_, select, true
+from sqlalchemy import Numeric, and_, case, cast, exists, func, literal_column, not_, or_, select, true
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -33,8 +36,8 @@ from ..inclusion.partner_models import PartnerOrganisation, PartnerService
 from ..inclusion.referral_measures import AWAITING, follow_up_days
 from ..inclusion.referral_models import Referral, ReferralEvent
 from ..inclusion.referral_vocab import ReferralStatus, ServiceOffer
-from .model import (NOT_RECORDED, Cell, Chart, ChartKind, Column, Dimension, DrillList, Measure, ReportKind, Row,
-                    Table)
+from .model import (NOT_RECORDED, Cell, Chart, ChartKind, Column, Dimension, DrillList, Measure, Relation,
+                    ReportKind, Row, Table)
 from .sql import days_between, equality_group, london_midnight, percentile
 
 if TYPE_CHECKING:
@@ -45,7 +48,9 @@ DRILL_LIMIT = 500
 STEPS = (("made", "Referrals made"), ("sent", "Sent to the partner"), ("accepted", "Accepted by the partner"),
          ("attended", "Attended a first session"), ("completed", "Completed"))
 NONE_KEY = "none"  # the row of referrals with no site, staff member... recorded
-WORDS_ONLY = "words_only"
+WORDS_ONLY = "words_only"  # no need from the lists in use: described in words (or with retired codes)
+ALL = "all"  # the fact scope of the whole cohort: "all/made"
+FACT_SCOPES = {"by_partner": "partner", "by_service": "service"}  # tables whose rows' counts are shown elsewhere
 REASON = "reason:"  # declines and stops: row key = REASON + the reason as recorded
 OPEN = (_S.DRAFT, _S.SENT, _S.ACCEPTED, _S.DID_NOT_ATTEND, _S.ATTENDED_FIRST_SESSION)
 COHORT_NOTE = ("Referrals made from the first to the last day of the period (London time), not counting drafts "
@@ -76,9 +81,15 @@ def _needs() -> list[tuple[str, str]]:
 
 
 def _need(code: str) -> ColumnElement[bool]:
-    if code == WORDS_ONLY:
-        return Referral.need_areas.in_(["[]", ""])
+    if code == WORDS_ONLY:  # the figure's rule (_named_needs), in SQL
+        return not_(or_(*[_need(known) for known, _l in _needs()]))
     return Referral.need_areas.contains(f'"{code}"', autoescape=True)
+
+
+def _named_needs(text: str | None, codes) -> set[str]:
+    """The codes of `codes` a referral's need list names, found as _need finds them in SQL (so a
+    figure and its drill-down list agree); {WORDS_ONLY} when it names none of them."""
+    return {code for code in codes if f'"{code}"' in (text or "")} or {WORDS_ONLY}
 
 
 class ReferralReport:
@@ -106,7 +117,7 @@ class ReferralReport:
 
     # ---- building ---------------------------------------------------------------------------------
 
-    def build(self, session: Session, context: ReportContext) -> Iterator[str | Table]:
+    def build(self, session: Session, context: ReportContext) -> Iterator[str | Table | Relation]:
         yield "Counting the funnel…"
         days = follow_up_days(context.settings)
         # One pass grouped by status and need list (a few hundred groups) feeds the funnel, the
@@ -126,9 +137,11 @@ class ReferralReport:
         yield "Counting referrals by need…"
         yield self._by_need(by_status)
         yield "Counting repeat referrals…"
-        yield self._repeats(session, context)
+        yield self._repeats(session, context, sum(c[-1] for _s, _n, c in by_status))
+        yield Relation((_fact(ALL, "first_made"), _fact(ALL, "rerouted")), _fact(ALL, "made"))
         yield "Finding referrals still waiting for an update…"
         yield self._waiting(by_status, days)
+        yield from self._unsent_relation(by_status)
         if context.request.breakdown is not None:
             yield f"Counting referrals by {context.request.breakdown.label.lower()}…"
             group = equality_group(context.request.breakdown)
@@ -140,11 +153,10 @@ class ReferralReport:
 
     def _funnel(self, by_status: list) -> Table:
         counts = [sum(c[n] for _s, _n, c in by_status) for n in range(len(STEPS))]
-        rerouted = sum(c[-1] for _s, _n, c in by_status)
         rows = []
         for n, (key, label) in enumerate(STEPS):
             rows.append(Row(key, label, {
-                "count": Cell(counts[n], drill=True),
+                "count": Cell(counts[n], drill=True, fact=_fact(ALL, key)),
                 "conversion": (_percent(counts[n], counts[n - 1], "count") if n
                                else Cell(None, Measure.PERCENT)),
                 "of_made": _percent(counts[n], counts[0], "count")}))
@@ -154,7 +166,7 @@ class ReferralReport:
         note = (f"{COHORT_NOTE} Each step counts the referrals that reached it; the percentage from the step "
                 "before is this step's count over the one above. A referral re-routed to another service counts at "
                 "the steps it reached before it was re-routed; the new referral counts as made on the day it was "
-                f"made. {rerouted} of the referrals made were re-routings of an earlier referral.")
+                "made. How many of the referrals made were re-routings is in the repeat referrals table.")
         return Table("funnel", "From referral to completion", "Step", columns, rows, note=note,
                      chart=Chart(ChartKind.FUNNEL, "Referrals at each step", ("count",)))
 
@@ -222,6 +234,12 @@ class ReferralReport:
                 for n, value in enumerate(row[3][:len(STEPS)]):
                     into[n] += value
             yield self._group_table(key, groups, labels)
+        by_partner: dict[int, list[int]] = {}
+        for service, (_name, partner, _partner_name) in services.items():
+            by_partner.setdefault(partner, []).append(service)
+        for partner, own in sorted(by_partner.items()):  # a partner's counts are the sum of its services'
+            for step, _label in STEPS:
+                yield Relation(tuple(_fact(f"service:{s}", step) for s in sorted(own)), _fact(f"partner:{partner}", step))
 
     def _group_table(self, key: str, found: dict, labels: dict) -> Table:
         equality = key.startswith("equality")
@@ -235,8 +253,10 @@ class ReferralReport:
                 return (value is None, -counts[0], str(labels.get(value, value)).casefold())
             return (value is None or value == NOT_RECORDED, str(labels.get(value, value)).casefold())
 
+        scope = FACT_SCOPES.get(key)
         rows = [self._counts_row(NONE_KEY if value is None else str(value),
-                                 NOT_RECORDED if value is None else str(labels.get(value, value)), counts, not equality)
+                                 NOT_RECORDED if value is None else str(labels.get(value, value)), counts, not equality,
+                                 f"{scope}:{value}" if scope and value is not None else "")
                 for value, counts in sorted(found.items(), key=order)]
         totals = [sum(c[n] for c in found.values()) for n in range(len(STEPS))]
         title, heading, note = {
@@ -256,8 +276,8 @@ class ReferralReport:
         return self._counts_table(key, title, heading, rows, totals, note, partition=True, drill=not equality)
 
     @staticmethod
-    def _counts_row(key: str, label: str, counts: Sequence[int], drill: bool) -> Row:
-        cells = {k: Cell(counts[n], drill=drill) for n, (k, _l) in enumerate(STEPS)}
+    def _counts_row(key: str, label: str, counts: Sequence[int], drill: bool, scope: str = "") -> Row:
+        cells = {k: Cell(counts[n], drill=drill, fact=_fact(scope, k)) for n, (k, _l) in enumerate(STEPS)}
         cells["acceptance"] = _percent(counts[2], counts[1], "accepted")
         cells["attendance"] = _percent(counts[3], counts[2], "attended")
         return Row(key, label, cells)
@@ -267,29 +287,28 @@ class ReferralReport:
         columns = (*[Column(k, label.replace("Referrals made", "Made"), chart=(k == "made")) for k, label in STEPS],
                    Column("acceptance", "Acceptance", Measure.PERCENT),
                    Column("attendance", "Attendance", Measure.PERCENT))
-        return Table(key, title, heading, columns, rows, total=self._counts_row("total", "Total", totals, drill),
+        return Table(key, title, heading, columns, rows, total=self._counts_row("total", "Total", totals, drill, ALL),
                      rows_partition=partition, note=note,
                      chart=Chart(ChartKind.BAR, f"{title}: made", ("made",)))
 
     def _by_need(self, by_status: list) -> Table:
-        needs = [*_needs(), (WORDS_ONLY, "Described in words only")]
+        listed = _needs()
+        needs = [*listed, (WORDS_ONLY, "Described in words only (or needs no longer listed)")]
         counted = {code: [0] * len(STEPS) for code, _l in needs}
+        known = [code for code, _l in listed]
         for _status, text, counts in by_status:  # a few hundred distinct need lists
-            try:
-                codes = set(json.loads(text or "[]")) & set(counted) or {WORDS_ONLY}
-            except ValueError:
-                codes = {WORDS_ONLY}
-            for code in codes:
+            for code in _named_needs(text, known):
                 counted[code] = [a + b for a, b in zip(counted[code], counts)]
         totals = [sum(c[n] for _s, _t, c in by_status) for n in range(len(STEPS))]
         rows = [self._counts_row(code, label, counted[code], True) for code, label in needs]
         return self._counts_table(
             "by_need", "Referrals by need", "Need", rows, totals,
             "A referral can name several needs (skill areas and what partners offer), so it counts in each of them "
-            "and the rows do not add up to the total. Acceptance is accepted over sent; attendance is attended a "
-            f"first session over accepted. {COHORT_NOTE}", partition=False, drill=True)
+            "and the rows do not add up to the total. A referral naming none of today's needs counts as described "
+            "in words only. Acceptance is accepted over sent; attendance is attended a first session over "
+            f"accepted. {COHORT_NOTE}", partition=False, drill=True)
 
-    def _repeats(self, session: Session, context: ReportContext) -> Table:
+    def _repeats(self, session: Session, context: ReportContext, rerouted: int) -> Table:
         first = Referral.rerouted_from_id.is_(None)
         per_resident = self._select(
             context, Referral.resident_id.label("resident_id"), _counted(first).label("heads"),
@@ -310,28 +329,48 @@ class ReferralReport:
                 Row("repeat_residents", "Residents referred more than once in the period",
                     {"count": Cell(twice), "share": _percent(twice, residents, "count")}),
                 Row("referrals", "Referrals made (re-routings not counted)",
-                    {"count": Cell(made), "share": Cell(None, Measure.PERCENT)}),
+                    {"count": Cell(made, fact=_fact(ALL, "first_made")), "share": Cell(None, Measure.PERCENT)}),
                 Row("repeat_referrals", "Referrals for a resident referred before",
-                    {"count": Cell(repeats), "share": _percent(repeats, made, "count")})]
+                    {"count": Cell(repeats), "share": _percent(repeats, made, "count")}),
+                Row("rerouted", "Re-routings of an earlier referral (made, not counted above)",
+                    {"count": Cell(rerouted, fact=_fact(ALL, "rerouted")), "share": Cell(None, Measure.PERCENT)})]
         return Table("repeats", "Repeat referrals", "Measure",
                      (Column("count", "Count"), Column("share", "Share", Measure.PERCENT)), rows,
                      note=("A repeat referral is one made for a resident who already had an earlier referral (to any "
                            "partner, from any site, in or before the period). A re-routing continues the referral it "
-                           "replaced, so it is neither a new referral here nor a repeat. The share of residents is "
+                           "replaced, so it is neither a new referral here nor a repeat; the re-routings are counted on a row "
+                           "of their own. The share of residents is "
                            "over the residents referred; of referrals, over the referrals made. " + COHORT_NOTE))
+
+    @staticmethod
+    def _unsent(by_status: list) -> tuple[int, int]:
+        """Referrals made but not sent (made − sent), and drafts (the waiting table's draft row)."""
+        unsent = sum(c[0] - c[1] for _s, _n, c in by_status)
+        return unsent, sum(c[0] for s, _n, c in by_status if s == _S.DRAFT.value)
+
+    def _unsent_relation(self, by_status: list) -> Iterator[Relation]:
+        # A referral leaves draft only by being sent or withdrawn (referral_vocab.ALLOWED), and the
+        # cohort leaves out drafts withdrawn unsent: the drafts are exactly those made and not sent.
+        # Only said when the counts show it (a record mended by hand could break it).
+        unsent, drafts = self._unsent(by_status)
+        if unsent == drafts:
+            yield Relation((_fact(ALL, "sent"), _fact(ALL, "unsent")), _fact(ALL, "made"))
 
     def _waiting(self, by_status: list, days: int) -> Table:
         found: dict[str, list[int]] = {}
         for status, _needs_text, counts in by_status:
             into = found.setdefault(status, [0, 0])
             into[0], into[1] = into[0] + counts[0], into[1] + counts[len(STEPS)]
-        rows = [Row(s.value, f"{s.label}: {AWAITING[s]}", {"open": Cell(found.get(s.value, [0, 0])[0], drill=True),
-                                                           "waiting": Cell(found.get(s.value, [0, 0])[1], drill=True)})
+        unsent, drafts = self._unsent(by_status)
+        named = {_S.DRAFT: _fact(ALL, "unsent")} if unsent == drafts else {}
+        rows = [Row(s.value, f"{s.label}: {AWAITING[s]}",
+                    {"open": Cell(found.get(s.value, [0, 0])[0], drill=True, fact=named.get(s, "")),
+                     "waiting": Cell(found.get(s.value, [0, 0])[1], drill=True)})
                 for s in OPEN]
         total = Row("total", "Total", {"open": Cell(sum(r.cells["open"].value for r in rows), drill=True),
                                        "waiting": Cell(sum(r.cells["waiting"].value for r in rows), drill=True)})
         columns = (Column("open", "Still open"),
-                   Column("waiting", f"No update for more than {days} days", part_of="open"))
+                   Column("waiting", f"No update for more than {days} days"))  # some of "open", not a part
         return Table("waiting", "Referrals still waiting for an update", "Where it is", columns, rows, total=total,
                      rows_partition=True,
                      note=(f"Referrals made in the period that are still open today, by the step they wait at; those "
@@ -406,6 +445,11 @@ class ReferralReport:
         if table == "by_team":
             return group == Role(row).value
         return group == int(row)
+
+
+def _fact(scope: str, key: str) -> str:
+    """The name of a count wherever it is shown ("all/made", "partner:4/sent"); "" without a scope."""
+    return f"{scope}/{key}" if scope else ""
 
 
 def _day(moment) -> str:
