@@ -43,6 +43,8 @@ from tests.conftest import make_actor
 from tests.inclusion.conftest import library
 from tests.inclusion.referral_fixtures import add_partner, register
 
+from .facts_check import capture, check_percentages, fact_values, where_facts
+
 OWN, HELP, CANT = Answer.ON_MY_OWN, Answer.WITH_HELP, Answer.CANT_YET
 OCTOBER = (date(2026, 10, 1), date(2026, 10, 31))
 
@@ -186,6 +188,26 @@ def test_every_figure_for_october(services, admin, world):
     assert assessed.row("total").cells["residents"].drill and not barriers.row("cost").cells["addressed"].drill
 
 
+def test_a_barrier_is_addressed_once_by_a_referral_made_from_its_assessment_whenever_it_was_made(
+        services, admin, world):
+    r, a = world["r"], world["a"]
+    service = add_partner(services, "Devices for All")
+    # Made from a4 (Ștefan's, 31 Oct) after the period ended: it meets a4's "no device", not a3's
+    # (a3's would need one made before the period ended, or made from a3).
+    refer(services, r[2], service, utc(2026, 11, 5, 9), ["device_lending"], assessment_id=a[4])
+    # A second referral meeting Łukasz's "no home internet": still one barrier addressed.
+    refer(services, r[1], service, utc(2026, 10, 25, 9), ["free_data", "free_device"])
+    barriers = run(services, admin).table("barriers")
+    found = figures(barriers, "recorded", "addressed", "share")
+    assert {key: found[key] for key in ("no_device", "no_home_internet", "confidence", "skills", "cost")} == {
+        "no_device": (2, 1, 50.0), "no_home_internet": (1, 1, 100.0), "confidence": (2, 1, 50.0),
+        "skills": (2, 1, 50.0), "cost": (1, 0, 0.0)}
+    request = ReportRequest(ReportKind.SKILLS, *OCTOBER, protect=False)
+    met = services.reports.drill(admin, request, "barriers", "no_device", "addressed")
+    assert met.rows == (("Ștefan Popescu", "31 October 2026", "Quick", "None reached", "Northgate Hub"),)
+    assert len(services.reports.drill(admin, request, "barriers", "no_home_internet", "addressed").rows) == 1
+
+
 def test_the_sites_filter_counts_where_the_assessment_was_taken(services, admin, world):
     report = run(services, admin, site_ids=(admin.site_id,))  # Central Library
     assert figures(report.table("assessed"), "residents", "assessments", "quick", "full") == {
@@ -231,8 +253,12 @@ def test_broken_down_by_sex(services, admin, world):
 
 
 def test_drill_down_lists_the_records_behind_a_figure(services, admin, world):
-    request = ReportRequest(ReportKind.SKILLS, *OCTOBER)
-    coordinator = world["central"]
+    assert services.reports.may_drill(world["central"], ReportKind.SKILLS)
+    with pytest.raises(PermissionDenied, match="hidden to protect"):  # a coordinator's figures are protected
+        services.reports.drill(world["central"], ReportRequest(ReportKind.SKILLS, *OCTOBER), "assessed", "total",
+                               "residents")
+    request = ReportRequest(ReportKind.SKILLS, *OCTOBER, protect=False)  # every figure here is under 10
+    coordinator = admin
     listing = services.reports.drill(coordinator, request, "assessed", "first_time", "residents")
     assert listing.columns == ("Resident", "Assessed on", "Kind", "Highest level", "Site")
     assert listing.rows == (("Ștefan Popescu", "31 October 2026", "Quick", "None reached", "Northgate Hub"),
@@ -260,7 +286,7 @@ def test_drill_down_lists_the_records_behind_a_figure(services, admin, world):
 
 def test_drill_down_lists_match_every_count(services, admin, world):
     report = run(services, admin)
-    request = ReportRequest(ReportKind.SKILLS, *OCTOBER)
+    request = ReportRequest(ReportKind.SKILLS, *OCTOBER, protect=False)
     for table in report.tables:
         for row in [*table.rows, *([table.total] if table.total else [])]:
             for key, cell in row.cells.items():
@@ -298,3 +324,23 @@ def test_small_figures_are_protected_when_disclosure_control_is_on(services, adm
                 if cell.measure is Measure.PERCENT and cell.base and cell.base < 10:
                     assert cell.suppressed, (table.key, row.key, key)
     assert report.table("assessed").row("total").cells["residents"].value == 4  # the count is kept, not published
+
+
+def test_residents_assessed_and_levels_reached_carry_one_fact_in_every_table(services, admin, world, monkeypatch):
+    seen = capture(monkeypatch)
+    run(services, admin, breakdown=Dimension.SEX)
+    tables, _relations = seen[-1]
+    places = where_facts(tables)
+    levels = [row.key for row in next(t for t in tables if t.key == "levels").rows]
+    assert set(places["all/residents"]) == {("assessed", "total", "residents"), ("equality_sex", "total", "residents"),
+                                            *(("levels", level, "assessed") for level in levels)}
+    for level in levels:
+        assert set(places[f"level:{level}/reached"]) == {("levels", level, "reached"),
+                                                          ("equality_sex", "total", level)}
+    values = fact_values(tables)  # one value per fact, in every table
+    assert (values["all/residents"], values["level:foundation/reached"], values["level:work/reached"]) == (4, 2, 1)
+    check_percentages(tables)
+    # protected: the 4 residents are hidden in every table that shows them
+    report = run(services, admin, protect=True, breakdown=Dimension.SEX)
+    assert all(report.table(t).row(r).cell(c).suppressed for t, r, c in places["all/residents"])
+    fact_values(report.tables)

@@ -8,7 +8,9 @@ a barrier's "addressed"); the drill-down filters that same subquery, so a list a
 records its figure counted.
 
 The period is the London days `since`..`until`: assessments *completed* in it (state completed),
-at the chosen sites (the site the assessment was taken at)."""
+at the chosen sites (the site the assessment was taken at). The residents assessed and those
+reaching each level are shown in more than one table: their counts name the figure (`fact`:
+"all/residents", "level:<level>/reached") so disclosure control hides them everywhere at once."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, distinct, exists, func, literal, or_, select
+from sqlalchemy import and_, case, distinct, exists, func, literal, or_, select, tuple_
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import Select
 
@@ -63,9 +65,16 @@ class _Scope:
         return conditions
 
 
-def _count(n: int | None, *, drill: bool = True) -> Cell:
+RESIDENTS = "all/residents"  # residents assessed: the assessed total, every levels row, the equality total
+
+
+def _reached(level: str) -> str:
+    return f"level:{level}/reached"
+
+
+def _count(n: int | None, *, drill: bool = True, fact: str = "") -> Cell:
     value = int(n or 0)
-    return Cell(value, drill=drill and value > 0)
+    return Cell(value, drill=drill and value > 0, fact=fact)
 
 
 def _percent(n: int | None, base: int | None, numerator: str) -> Cell:
@@ -169,23 +178,33 @@ def barrier_needs(frameworks: FrameworkLibrary) -> dict[Barrier, tuple[str, ...]
 def _barrier_rows(scope: _Scope, needs: dict[Barrier, tuple[str, ...]]):
     """Every barrier on an assessment in the period, and whether a referral met it: one sent for
     that resident naming a need that meets it, made from that assessment or after it was
-    completed and before the period ended."""
-    def met(codes: tuple[str, ...]):
-        # A referral made from an assessment is that resident's (draft() checks it), so both ways
-        # in go through the index on the referral's resident.
-        return exists().where(
-            R.resident_id == A.resident_id, R.sent_at.is_not(None),
-            or_(R.assessment_id == A.id, and_(R.created_at >= A.completed_at, R.created_at < scope.end)),
-            or_(*[R.need_areas.contains(f'"{code}"', autoescape=True) for code in codes]))
+    completed and before the period ended.
 
+    Not a lookup per barrier: the (assessment, barrier) pairs (unique on skills_barrier) are joined
+    once to the sent referrals of the same resident that meet that barrier, and each pair is
+    addressed when it is among those the join found (one set, built once). A referral made from an
+    assessment is that resident's (draft() checks it), so both ways in join on the referral's
+    resident. The pairs are materialized: they are read twice, and inlined SQLite reads every
+    assessment instead of the period's off the index on completed_at."""
+    recorded = (select(A.id, A.resident_id, A.completed_at, B.barrier)
+                .join(B, B.assessment_id == A.id).where(*scope.in_period())
+                .cte("recorded").prefix_with("MATERIALIZED"))
+    r = recorded.c
     by_codes: dict[tuple[str, ...], list[str]] = {}
     for barrier, codes in needs.items():
         if codes:
             by_codes.setdefault(codes, []).append(barrier.value)
-    addressed = case(*[(B.barrier.in_(barriers), case((met(codes), 1), else_=0))
-                       for codes, barriers in by_codes.items()], else_=0) if by_codes else literal(0)
-    return (select(A.id, B.barrier, addressed.label("addressed"))
-            .join(B, B.assessment_id == A.id).where(*scope.in_period()).subquery("barriers"))
+    if not by_codes:
+        return select(r.id, r.barrier, literal(0).label("addressed")).subquery("barriers")
+    meets = or_(*[and_(r.barrier.in_(barriers),
+                       or_(*[R.need_areas.contains(f'"{code}"', autoescape=True) for code in codes]))
+                  for codes, barriers in by_codes.items()])
+    referral = and_(R.resident_id == r.resident_id, R.sent_at.is_not(None),
+                    or_(R.assessment_id == r.id, and_(R.created_at >= r.completed_at, R.created_at < scope.end)),
+                    meets)
+    met = select(r.id, r.barrier).select_from(recorded).join(R, referral)
+    addressed = case((tuple_(r.id, r.barrier).in_(met), 1), else_=0)
+    return select(r.id, r.barrier, addressed.label("addressed")).subquery("barriers")
 
 
 # ---- the report ---------------------------------------------------------------------------------
@@ -227,7 +246,7 @@ class SkillsReport:
 
         def row(key: str, label: str, values) -> Row:
             residents, assessments, quick, full = (int(v) for v in values)
-            return Row(key, label, {"residents": _count(residents),
+            return Row(key, label, {"residents": _count(residents, fact=RESIDENTS if key == "total" else ""),
                                     "share": _percent(residents, totals[0], "residents"),
                                     "assessments": _count(assessments), "quick": _count(quick),
                                     "full": _count(full)})
@@ -253,7 +272,8 @@ class SkillsReport:
         for level in LEVELS:
             reached, short = found.get(level.value, (0, 0))
             table_rows.append(Row(level.value, level.label, {
-                "assessed": _count(residents), "reached": _count(reached), "not_reached": _count(short),
+                "assessed": _count(residents, fact=RESIDENTS), "reached": _count(reached, fact=_reached(level.value)),
+                "not_reached": _count(short),
                 "not_assessed": _count(residents - reached - short),
                 "share": _percent(reached, residents, "reached")}))
         return Table(
@@ -347,9 +367,10 @@ class SkillsReport:
         totals = [sum(int(r[n]) for r in found) for n in range(1, 2 + len(LEVELS))]
 
         def row(key: str, label: str, values) -> Row:
-            cells = {"residents": _count(values[0], drill=False)}
+            total = key == "total"  # the same residents as the assessed and levels tables
+            cells = {"residents": _count(values[0], drill=False, fact=RESIDENTS if total else "")}
             for level, n in zip(LEVELS, values[1:]):
-                cells[level.value] = _count(n, drill=False)
+                cells[level.value] = _count(n, drill=False, fact=_reached(level.value) if total else "")
                 cells[f"{level.value}_share"] = _percent(n, values[0], level.value)
             return Row(key, label, cells)
 
