@@ -117,6 +117,7 @@ def test_demo_has_advocacy_cases_in_every_state(services):
     assert sum(1 for record in records for a in record.activities if a.kind is ActivityKind.INTERACTION) == 2
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # the answers go through the same service on both
 def test_demo_residents_answered_equality_monitoring_so_breakdowns_show_groups(services):
     from sqlalchemy import func, select
 
