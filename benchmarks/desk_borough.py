@@ -240,8 +240,13 @@ REFERENCE_COLUMNS = ("reference", "record_type", "record_id", "resident_id", "cr
 def make_interactions(borough, rng: random.Random, count: int) -> None:
     """Contacts over the last three years, most residents a few, some many, a quarter none;
     each with its reference in record_reference. Residents' last_contact_at is set from them."""
+    from assisted_desk.desk.contact_days import recount_contact_days
+
     with indexes_rebuilt_after(borough.connection, "interaction", "record_reference", "resident"):
         _fill_interactions(borough, rng, count)
+    # Written in bulk, not logged one by one: count them per day as logging would have.
+    recount_contact_days(borough.connection)
+    borough.connection.commit()
 
 
 def _fill_interactions(borough, rng: random.Random, count: int) -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from assisted_desk.core.security import Actor, Role
+from assisted_desk.desk.contact_days import count_contact
 from assisted_desk.desk.models import Callback, Interaction, QueueTicket, ResidentEquality
 from assisted_desk.printing.print_models import PrintRecord
 from tests.casework.case_fixtures import open_case, register
@@ -91,11 +92,14 @@ def build_history(services, admin: Actor, clock) -> DeskHistory:
         session.add(ResidentEquality(resident_id=residents["r1"], sex="Female", age_band="25-34", updated_at=now,
                                      updated_by="admin"))
         for ref, site, when, channel, help_type, outcome, avoidable, satisfaction, resident in CONTACTS:
-            session.add(Interaction(reference=ref, site_id=sites[site], occurred_at=when, channel=channel,
-                                    service_code="council_tax", help_type=help_type, outcome=outcome,
-                                    avoidable=avoidable, satisfaction=satisfaction,
-                                    resident_id=residents.get(resident), created_at=now, updated_at=now,
-                                    updated_by="admin"))
+            contact = Interaction(reference=ref, site_id=sites[site], occurred_at=when, channel=channel,
+                                  service_code="council_tax", help_type=help_type, outcome=outcome,
+                                  avoidable=avoidable, satisfaction=satisfaction,
+                                  resident_id=residents.get(resident), created_at=now, updated_at=now,
+                                  updated_by="admin")
+            session.add(contact)
+            session.flush()
+            count_contact(session, contact)  # as logging a contact counts it
         for number, (site, arrived, started) in enumerate(TICKETS, start=1):
             session.add(QueueTicket(site_id=sites[site], day=arrived.date(), number=number,
                                     status="done" if started else "waiting", arrived_at=arrived, started_at=started,

@@ -23,6 +23,7 @@ from ..core.validation import clean_text
 from .attachments import AttachmentInput, AttachmentService, store_attachments
 from .catalogue import ServiceCatalogue, active_service
 from .consent import ConsentService, authority_for
+from .contact_days import count_contact
 from .drafts import ContactDrafts, DraftRecord, discard_draft_in
 from .models import Interaction, QueueTicket, Representative, Resident, ServiceEntry
 from .references import INTERACTION_PREFIX, issue_reference, unused_reference
@@ -160,6 +161,7 @@ class InteractionService(ContactDrafts):
         )
         session.add(row)
         session.flush()
+        count_contact(session, row)
         issue_reference(session, self.clock, INTERACTION_PREFIX, "interaction", row.id, row.resident_id,
                         reference)
         # A plain UPDATE: a contact must not bump the resident's version (that would make a

@@ -241,6 +241,31 @@ class Interaction(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
+class InteractionDay(Base):
+    """Contacts logged at a site on one London day, counted as each is logged (contact_days.py):
+    what reports sum instead of reading every contact. Contacts are never edited or deleted, so
+    a count only ever goes up; `recount_contact_days` rebuilds the table from the contacts."""
+
+    __tablename__ = "interaction_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)  # London date of occurred_at
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), primary_key=True)
+    contacts: Mapped[int] = mapped_column(Integer, default=0)
+    resolved: Mapped[int] = mapped_column(Integer, default=0)
+    no_avoidable: Mapped[int] = mapped_column(Integer, default=0)
+    escalated_contacts: Mapped[int] = mapped_column(Integer, default=0)
+    rated: Mapped[int] = mapped_column(Integer, default=0)
+    good: Mapped[int] = mapped_column(Integer, default=0)
+    channel_face_to_face: Mapped[int] = mapped_column(Integer, default=0)
+    channel_phone: Mapped[int] = mapped_column(Integer, default=0)
+    channel_email: Mapped[int] = mapped_column(Integer, default=0)
+    channel_webchat: Mapped[int] = mapped_column(Integer, default=0)
+    channel_post: Mapped[int] = mapped_column(Integer, default=0)
+    help_information: Mapped[int] = mapped_column(Integer, default=0)
+    help_assisted: Mapped[int] = mapped_column(Integer, default=0)
+    help_on_behalf: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class InteractionDraft(Base):
     """The contact a staff member is typing, saved as they type so a crash loses nothing."""
 
