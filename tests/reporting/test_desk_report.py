@@ -4,6 +4,7 @@ equality breakdown, drill-down and its refusals, with disclosure control on and 
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -239,9 +240,9 @@ def test_protected_figures_hide_small_counts_and_what_follows_from_them(services
         services.reports.run_now(manager, ReportRequest(ReportKind.DESK, **SUMMER, protect=False))
 
 
-def test_contacts_are_read_in_one_grouped_statement(services, history):
-    """The indicators, months and sites come from one grouped pass over the contacts, not one per
-    table; the previous period (for the trend) is one more, ungrouped."""
+def test_contacts_are_summed_from_their_days_in_one_grouped_statement(services, history):
+    """The indicators, months, sites and the previous period (the trend) come from one grouped
+    pass over the contacts counted per day; the contacts themselves are not read."""
     statements: list[str] = []
     listener = lambda *args: statements.append(args[2])  # noqa: E731
     event.listen(services.db.engine, "before_cursor_execute", listener)
@@ -249,9 +250,9 @@ def test_contacts_are_read_in_one_grouped_statement(services, history):
         run(services, history.admin)
     finally:
         event.remove(services.db.engine, "before_cursor_execute", listener)
-    over_contacts = [s for s in statements if "FROM interaction" in s]
-    assert len(over_contacts) == 2
-    assert "GROUP BY" in over_contacts[0] and "GROUP BY" not in over_contacts[1]
+    over_days = [s for s in statements if "FROM interaction_day" in s]
+    assert len(over_days) == 1 and "GROUP BY" in over_days[0]
+    assert not [s for s in statements if re.search(r"FROM interaction\b(?!_day)", s)]
 
 
 def test_the_same_figure_carries_the_same_fact_in_every_table(services, history, monkeypatch):

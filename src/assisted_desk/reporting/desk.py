@@ -71,7 +71,7 @@ class DeskReport:
         counts.count_guides(session)
         targets = read_targets(context.settings)
         rules = read_rules(context.settings) if request.protect else DisclosureRules.off()
-        now = range(1, len(current) + 1)
+        now = counts.current
         total = counts.where(spans=now)
         yield indicators_table(total, counts.where(span=0), previous, targets, rules)
         period_rows = [(p.key, p.label, counts.where(span=n)) for n, p in enumerate(current, start=1)]

@@ -12,15 +12,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Integer, and_, case, func, or_, select
+from sqlalchemy import Date, Integer, and_, case, func, literal, null, or_, select, union_all
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
 from ..casework.sla_figures import sla_counts_by_span
-from ..desk.models import Callback, Interaction, QueueTicket, ResidentEquality
-from ..desk.vocab import CallbackStatus, Channel, HelpType, Outcome, Satisfaction
+from ..desk.contact_days import COUNTED, KEYS
+from ..desk.models import Callback, Interaction, InteractionDay, QueueTicket, ResidentEquality
+from ..desk.vocab import CallbackStatus, HelpType
 from ..printing.print_models import PrintRecord
 from ..printing.print_records import PrintKind
 from .model import Dimension
@@ -79,26 +80,14 @@ def _sum(condition: ColumnElement[bool]):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-CONTACT_COUNTS = (
-    # key, condition on the interaction (a column of the subquery `c`)
-    ("resolved", lambda c: c.outcome == Outcome.RESOLVED.value),
-    ("no_avoidable", lambda c: c.avoidable == ""),
-    ("escalated_contacts", lambda c: c.outcome == Outcome.ESCALATED.value),
-    ("rated", lambda c: c.satisfaction != ""),
-    ("good", lambda c: c.satisfaction == Satisfaction.GOOD.value),
-    *((f"channel_{ch.value}", (lambda value: lambda c: c.channel == value)(ch.value)) for ch in Channel),
-    *((f"help_{h.value}", (lambda value: lambda c: c.help_type == value)(h.value)) for h in HelpType),
-)
-
-
 def contact_condition(key: str) -> ColumnElement[bool] | None:
     """The condition on `Interaction` behind a contact count `key` (drill-down); None when
     `key` is not a count of contacts."""
     if key == "contacts":
         return Interaction.id.is_not(None)
-    for name, condition in CONTACT_COUNTS:
-        if name == key:
-            return condition(Interaction.__table__.c)
+    for counted in COUNTED:
+        if counted.key == key:
+            return counted.condition(Interaction.__table__.c)
     if key == "assisted_or_on_behalf":
         return Interaction.help_type.in_([HelpType.ASSISTED_SELF_SERVICE.value, HelpType.ON_BEHALF.value])
     return None
@@ -110,7 +99,9 @@ class DeskCounts:
     def __init__(self, spans: Sequence[Period], site_ids: Sequence[int]) -> None:
         self.spans = list(spans)
         self.site_ids = tuple(site_ids)
-        self.tallies: dict[tuple[int, int], Tally] = {}
+        self.tallies: dict[tuple[int, int], Tally] = {}  # what adds up: counts by span and site
+        self.span_waits: dict[int, Tally] = {}  # walk-in waits by span, every site
+        self.site_waits: dict[int, Tally] = {}  # walk-in waits by site, over the report's periods
 
     def tally(self, span: int, site: int | None) -> Tally:
         key = (span, SITE_UNKNOWN if site is None else site)
@@ -118,14 +109,29 @@ class DeskCounts:
             self.tallies[key] = Tally()
         return self.tallies[key]
 
+    @property
+    def current(self) -> range:
+        """The report's own spans (span 0 is the one before, for the trend)."""
+        return range(1, len(self.spans))
+
     def where(self, *, span: int | None = None, site: int | None = None, spans: range | None = None) -> Tally:
-        """The tallies of one span (or a range of them) and/or one site, added up."""
-        return merged(t for (n, s), t in self.tallies.items()
-                      if (span is None or n == span) and (spans is None or n in spans)
-                      and (site is None or s == site))
+        """The tallies of one span (or a range of them) and/or one site, added up. Waits by site
+        are known over the report's periods only."""
+        total = merged(t for (n, s), t in self.tallies.items()
+                       if (span is None or n == span) and (spans is None or n in spans)
+                       and (site is None or s == site))
+        if site is None:
+            total.add(merged(t for n, t in self.span_waits.items()
+                             if (span is None or n == span) and (spans is None or n in spans)))
+        elif span is None and spans == self.current:
+            total.add(self.site_waits.get(site, Tally()))
+        else:
+            raise ValueError("Walk-in waits by site are counted over the report's periods only.")
+        return total
 
     def sites_seen(self, spans: range) -> set[int]:
-        return {s for (n, s), t in self.tallies.items() if n in spans and (t.counts or t.waits)}
+        return ({s for (n, s), t in self.tallies.items() if n in spans and t.counts}
+                | ({s for s, t in self.site_waits.items() if t.waits} if spans == self.current else set()))
 
     def _in_sites(self, column) -> list[ColumnElement[bool]]:
         return [column.in_(self.site_ids)] if self.site_ids else []
@@ -139,41 +145,38 @@ class DeskCounts:
         return self.spans[-1].end
 
     def count_contacts(self, session: Session) -> None:
-        """The report's periods by site in one grouped pass; the previous period (for the trend
-        only) in one pass without grouping, which spares the database sorting its rows."""
-        current = self.spans[1:]
-        inner = select(period_index(Interaction.occurred_at, current).label("span"), Interaction.site_id,
-                       Interaction.outcome, Interaction.avoidable, Interaction.satisfaction, Interaction.channel,
-                       Interaction.help_type).where(
-            Interaction.occurred_at >= current[0].start, Interaction.occurred_at < current[-1].end,
-            *self._in_sites(Interaction.site_id)).subquery()
-        keys = ["contacts", *(key for key, _c in CONTACT_COUNTS)]
-        statement = select(inner.c.span, inner.c.site_id, func.count(),
-                           *(_sum(condition(inner.c)) for _k, condition in CONTACT_COUNTS)
-                           ).group_by(inner.c.span, inner.c.site_id)
-        for span, site, *values in session.execute(statement):
-            self.tally(span + 1, site).counts.update({k: int(v) for k, v in zip(keys, values) if v})
-        table = Interaction.__table__.c
-        previous = session.execute(select(func.count(), *(_sum(condition(table)) for _k, condition in CONTACT_COUNTS))
-                                   .where(Interaction.occurred_at >= self.spans[0].start,
-                                          Interaction.occurred_at < self.spans[0].end,
-                                          *self._in_sites(Interaction.site_id))).one()
-        self.tally(0, SITE_UNKNOWN).counts.update({k: int(v) for k, v in zip(keys, previous) if v})
+        """Contacts in every span (the previous one too) by site, summed from the contacts
+        counted per London day as they were logged (desk/contact_days.py): a year of a borough
+        is some 14,000 day rows where it is 700,000 contacts."""
+        days = InteractionDay.__table__.c
+        span = case(*((days.day <= literal(p.last, Date()), n) for n, p in enumerate(self.spans)), else_=null())
+        statement = (select(span.label("span"), days.site_id, *(func.sum(days[key]) for key in KEYS))
+                     .where(days.day >= self.spans[0].first, days.day <= self.spans[-1].last,
+                            *self._in_sites(days.site_id))
+                     .group_by(span, days.site_id))
+        for span_index, site, *values in session.execute(statement):
+            self.tally(span_index, site).counts.update({k: int(v) for k, v in zip(KEYS, values) if v})
 
     def count_waits(self, session: Session) -> None:
-        """Walk-in tickets served (started) in each span: the wait from arriving to being
-        served, as a histogram in tenths of a minute and an exact sum."""
-        seconds = whole_seconds(QueueTicket.started_at, QueueTicket.arrived_at)
-        inner = select(period_index(QueueTicket.started_at, self.spans).label("span"), QueueTicket.site_id,
-                       seconds.label("seconds")).where(
+        """Walk-in tickets served (started) in each span: the wait from arriving to being served,
+        as a histogram in tenths of a minute and an exact sum. A percentile does not add up, so
+        the histograms come by span (every site) and by site (the report's periods) from one
+        statement: each ticket's wait is worked out once, then grouped both ways."""
+        served = select(period_index(QueueTicket.started_at, self.spans).label("span"),
+                        QueueTicket.site_id.label("site"),
+                        whole_seconds(QueueTicket.started_at, QueueTicket.arrived_at).label("seconds")).where(
             QueueTicket.started_at >= self.start, QueueTicket.started_at < self.end,
-            *self._in_sites(QueueTicket.site_id)).subquery()
+            *self._in_sites(QueueTicket.site_id)).cte("served").prefix_with("MATERIALIZED")
         # (seconds + 3) / 6: integer division on both databases, rounding to the nearest tenth.
-        tenth = ((inner.c.seconds + 3) // 6).label("tenth")
-        grouped = select(inner.c.span, inner.c.site_id, tenth, func.count(), func.sum(inner.c.seconds)
-                         ).group_by(inner.c.span, inner.c.site_id, tenth)
-        for span, site, tenths, tickets, total in session.execute(grouped):
-            tally = self.tally(span, site)
+        waits = select(served.c.span, served.c.site, ((served.c.seconds + 3) // 6).label("tenth"),
+                       served.c.seconds).subquery("waits")
+        by_span = select(literal(0).label("by_site"), waits.c.span.label("key"), waits.c.tenth, func.count(),
+                         func.sum(waits.c.seconds)).group_by(waits.c.span, waits.c.tenth)
+        by_site = select(literal(1).label("by_site"), waits.c.site.label("key"), waits.c.tenth, func.count(),
+                         func.sum(waits.c.seconds)).where(waits.c.span > 0).group_by(waits.c.site, waits.c.tenth)
+        for by_site_, key, tenths, tickets, total in session.execute(union_all(by_span, by_site)):
+            into = self.site_waits if by_site_ else self.span_waits
+            tally = into.setdefault(SITE_UNKNOWN if key is None else key, Tally())
             tally.waits[int(tenths)] += int(tickets)
             tally.counts["served"] += int(tickets)
             tally.wait_seconds += int(total)
@@ -220,10 +223,9 @@ def count_by_equality(session: Session, dimension: Dimension, start: datetime, e
         ResidentEquality, ResidentEquality.resident_id == Interaction.resident_id).where(
         Interaction.occurred_at >= start, Interaction.occurred_at < end,
         *([Interaction.site_id.in_(site_ids)] if site_ids else [])).subquery()
-    keys = ["contacts", *(key for key, _c in CONTACT_COUNTS)]
     groups: dict[str, Tally] = {}
     for group, *values in session.execute(select(inner.c.grp, func.count(),
-                                                 *(_sum(condition(inner.c)) for _k, condition in CONTACT_COUNTS))
+                                                 *(_sum(counted.condition(inner.c)) for counted in COUNTED))
                                           .group_by(inner.c.grp)):
-        groups[group] = Tally(Counter({k: int(v) for k, v in zip(keys, values) if v}))
+        groups[group] = Tally(Counter({k: int(v) for k, v in zip(KEYS, values) if v}))
     return groups
