@@ -13,15 +13,16 @@ borough's cases costs a few statements. The rules are the SLA clock's own (sla.p
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import astuple, dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import and_, case as when, false, func, literal, not_, null, or_, select, union
+from sqlalchemy import and_, case as when, func, literal, not_, null, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..core.clock import LONDON, Clock
 from ..core.db import Database, UtcDateTime
+from ..core.london_sql import london_date
 from ..core.errors import ValidationError
 from ..core.security import Actor, Permission, require
 from ..desk.representatives import london_today
@@ -61,15 +62,12 @@ def london_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=LONDON).astimezone(timezone.utc)
 
 
-def _by_end_of(moment: ColumnElement[datetime], column: ColumnElement[date], days: Iterable[date]) -> ColumnElement[bool]:
-    """Whether `moment` came before the end of the London day in `column`, for due days among
-    `days`. An hour's difference in summer decides whether a late-evening call or a closing was
-    on time, and the databases share no way of working out a London day per row: so each due day
-    becomes the UTC moment it ends, in one CASE."""
-    branches = [(column == day, literal(london_midnight(day + timedelta(days=1)), UtcDateTime())) for day in days]
-    if not branches:
-        return false()
-    return moment < when(*branches, else_=null())
+def _by_end_of(moment: ColumnElement[datetime], column: ColumnElement[date], since: date,
+               until: date) -> ColumnElement[bool]:
+    """Whether `moment` came by the end of the London day in `column`: an hour's difference in
+    summer decides whether a late-evening call or a closing was on time. The due days compared
+    lie in since..until, or the moment does (london_sql.py says why the years either side do)."""
+    return london_date(moment, since.year - 1, until.year + 1) <= column
 
 
 def _counted(condition: ColumnElement[bool]):
@@ -96,22 +94,19 @@ class CaseSlaFigures:
         first_in_range = and_(Case.first_response_due_on >= since, Case.first_response_due_on <= until, *at_site)
         closed_in_range = and_(Case.closed_at >= start, Case.closed_at < end, *at_site)
         with self.db.unit_of_work() as session:
-            # The due days the figures judge against: few (a day at most once), so one CASE covers them.
-            days = sorted(session.scalars(union(
-                select(Case.first_response_due_on.label("day")).where(first_in_range),
-                select(Case.resolution_due_on.label("day")).where(closed_in_range))))
             answered = Case.first_response_at.is_not(None)
             # Never answered: still waiting after the due day, or closed after it (withdrawn, say).
             waited_too_long = and_(Case.first_response_at.is_(None), or_(
                 and_(Case.closed_at.is_(None), Case.first_response_due_on < today),
-                and_(Case.closed_at.is_not(None), not_(_by_end_of(Case.closed_at, Case.first_response_due_on, days)))))
+                and_(Case.closed_at.is_not(None),
+                     not_(_by_end_of(Case.closed_at, Case.first_response_due_on, since, until)))))
             first = session.execute(select(
                 _counted(or_(answered, waited_too_long)),
-                _counted(and_(answered, _by_end_of(Case.first_response_at, Case.first_response_due_on, days))),
+                _counted(and_(answered, _by_end_of(Case.first_response_at, Case.first_response_due_on, since, until))),
             ).where(first_in_range)).one()
             resolution = session.execute(select(
                 func.count(Case.id),
-                _counted(_by_end_of(Case.closed_at, Case.resolution_due_on, days)),
+                _counted(_by_end_of(Case.closed_at, Case.resolution_due_on, since, until)),
             ).where(closed_in_range)).one()
             opened = session.scalar(select(func.count(Case.id)).where(
                 Case.opened_at >= start, Case.opened_at < end, *at_site))
@@ -143,7 +138,11 @@ class SlaCounts:
     escalations: int = 0
 
     def __add__(self, other: SlaCounts) -> SlaCounts:
-        return SlaCounts(*(a + b for a, b in zip(astuple(self), astuple(other))))
+        return SlaCounts(self.first_response_due + other.first_response_due,
+                         self.first_response_on_time + other.first_response_on_time,
+                         self.resolution_due + other.resolution_due,
+                         self.resolution_on_time + other.resolution_on_time,
+                         self.escalations + other.escalations)
 
 
 def sla_counts_by_span(session, today: date, spans: Sequence[tuple[date, date]],
@@ -159,13 +158,10 @@ def sla_counts_by_span(session, today: date, spans: Sequence[tuple[date, date]],
     at_sites = [Case.site_id.in_(site_ids)] if site_ids else []
     first_in_range = and_(Case.first_response_due_on >= since, Case.first_response_due_on <= until, *at_sites)
     closed_in_range = and_(Case.closed_at >= start, Case.closed_at < end, *at_sites)
-    days = sorted(session.scalars(union(
-        select(Case.first_response_due_on.label("day")).where(first_in_range),
-        select(Case.resolution_due_on.label("day")).where(closed_in_range))))
     answered = Case.first_response_at.is_not(None)
     waited_too_long = and_(Case.first_response_at.is_(None), or_(
         and_(Case.closed_at.is_(None), Case.first_response_due_on < today),
-        and_(Case.closed_at.is_not(None), not_(_by_end_of(Case.closed_at, Case.first_response_due_on, days)))))
+        and_(Case.closed_at.is_not(None), not_(_by_end_of(Case.closed_at, Case.first_response_due_on, since, until)))))
     day_span = when(*[(Case.first_response_due_on <= last, n) for n, (_first, last) in enumerate(spans)],
                     else_=null())
     counts: dict[tuple[int, int | None], SlaCounts] = {}
@@ -177,14 +173,14 @@ def sla_counts_by_span(session, today: date, spans: Sequence[tuple[date, date]],
     # the CASE's boundaries as parameters, and would not see two copies of it as one expression.
     first = select(day_span.label("span"), Case.site_id.label("site"),
                    when((or_(answered, waited_too_long), 1), else_=0).label("due"),
-                   when((and_(answered, _by_end_of(Case.first_response_at, Case.first_response_due_on, days)), 1),
+                   when((and_(answered, _by_end_of(Case.first_response_at, Case.first_response_due_on, since, until)), 1),
                         else_=0).label("on_time")).where(first_in_range).subquery()
     for span, site, due, on_time in session.execute(select(
             first.c.span, first.c.site, func.sum(first.c.due), func.sum(first.c.on_time))
             .group_by(first.c.span, first.c.site)):
         add((span, site), first_response_due=int(due or 0), first_response_on_time=int(on_time or 0))
     closed = select(_moment_span(Case.closed_at, spans).label("span"), Case.site_id.label("site"),
-                    when((_by_end_of(Case.closed_at, Case.resolution_due_on, days), 1), else_=0).label("on_time")
+                    when((_by_end_of(Case.closed_at, Case.resolution_due_on, since, until), 1), else_=0).label("on_time")
                     ).where(closed_in_range).subquery()
     for span, site, due, on_time in session.execute(select(
             closed.c.span, closed.c.site, func.count(), func.sum(closed.c.on_time))
