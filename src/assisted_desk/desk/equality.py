@@ -19,6 +19,7 @@ from ..core.errors import ConflictError, NotFound, ValidationError
 from ..core.security import Actor, Permission, require
 from ..core.staff import check_version
 from ..core.validation import clean_text
+from .contact_days import regrouped
 from .models import Resident, ResidentEquality
 from .vocab import AGE_BANDS, DISABILITY, ETHNICITIES, PREFER_NOT_TO_SAY, SEXES
 
@@ -129,10 +130,11 @@ class EqualityMonitoring:
                 changed = [label for name, label, _a in QUESTIONS if getattr(row, name) != getattr(clean, name)]
                 action = "resident.equality_updated"
             if row in session.new or changed:
-                for name, _label, _allowed in QUESTIONS:
-                    setattr(row, name, getattr(clean, name))
-                row.updated_at, row.updated_by = now, actor.username
-                session.flush()
+                with regrouped(session, [resident_id]):  # the resident's contacts change group with them
+                    for name, _label, _allowed in QUESTIONS:
+                        setattr(row, name, getattr(clean, name))
+                    row.updated_at, row.updated_by = now, actor.username
+                    session.flush()
                 record_audit(session, self.clock, actor, action, "resident", resident_id,
                              "answered: " + (", ".join(changed) or "none") if action.endswith("recorded")
                              else "changed: " + ", ".join(changed))

@@ -25,6 +25,7 @@ from ..core.errors import ConflictError, NotFound, ValidationError
 from ..core.security import Actor, Permission, require
 from ..core.staff import check_version
 from .attachment_models import Attachment
+from .contact_days import regrouped
 from .submission_models import Submission
 from .models import (
     Callback,
@@ -180,7 +181,8 @@ class ResidentMerges:
             check_version("resident record", survivor, expected_survivor_version)
             check_version("resident record", merged, expected_merged_version)
 
-            rows = {link.key: self._move(session, link, merged.id, survivor.id) for link in RESIDENT_LINKS}
+            with regrouped(session, [survivor.id, merged.id]):  # contacts may take the survivor's answers
+                rows = {link.key: self._move(session, link, merged.id, survivor.id) for link in RESIDENT_LINKS}
             rows = {key: ids for key, ids in rows.items() if ids}
             before = survivor.last_contact_at
             latest = max((t for t in (survivor.last_contact_at, merged.last_contact_at) if t is not None),
@@ -225,8 +227,9 @@ class ResidentMerges:
             merged = self._locked(session, merge.merged_id, "record merged")
             moved = json.loads(merge.moved)
             links = {link.key: link for link in RESIDENT_LINKS}
-            for key, ids in moved["rows"].items():
-                self._move_back(session, links[key], ids, survivor.id, merged.id)
+            with regrouped(session, [survivor.id, merged.id]):
+                for key, ids in moved["rows"].items():
+                    self._move_back(session, links[key], ids, survivor.id, merged.id)
             after = _from_iso(moved.get("survivor_last_contact_after"))
             if survivor.last_contact_at == after:  # no contact since the merge: as it was before
                 survivor.last_contact_at = _from_iso(moved.get("survivor_last_contact_before"))

@@ -5,9 +5,10 @@ Every editable record carries `version` (optimistic locking) and who changed it 
 
 from __future__ import annotations
 
+import math
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core.db import Base, UtcDateTime
@@ -266,6 +267,26 @@ class InteractionDay(Base):
     help_on_behalf: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class InteractionDayGroup(Base):
+    """Contacts logged at a site on one London day by the equality group of the resident, for
+    each question (`dimension`, a column of resident_equality; `grp` the answer, or "Not
+    recorded"). Kept as contacts are logged and as answers change or records merge
+    (contact_days.regrouped), so an equality breakdown sums these rows, never a contact."""
+
+    __tablename__ = "interaction_day_group"
+
+    # A breakdown reads one question over a range of days: the key is in that order.
+    dimension: Mapped[str] = mapped_column(String(20), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id"), primary_key=True)
+    grp: Mapped[str] = mapped_column(String(80), primary_key=True)
+    contacts: Mapped[int] = mapped_column(Integer, default=0)
+    resolved: Mapped[int] = mapped_column(Integer, default=0)
+    no_avoidable: Mapped[int] = mapped_column(Integer, default=0)
+    rated: Mapped[int] = mapped_column(Integer, default=0)
+    good: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class InteractionDraft(Base):
     """The contact a staff member is typing, saved as they type so a crash loses nothing."""
 
@@ -310,6 +331,9 @@ class QueueTicket(Base):
     arrived_at: Mapped[datetime] = mapped_column(UtcDateTime)
     called_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # Whole seconds from arriving to being served, kept from the two times on every write
+    # (wait_seconds below): reports group a year of waits on it without date arithmetic.
+    wait_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     served_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
     transferred_to_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
@@ -323,9 +347,22 @@ class QueueTicket(Base):
         UniqueConstraint("site_id", "day", "number", name="uq_queue_ticket_site_day_number"),
         Index("ix_queue_ticket_site_status", "site_id", "status"),
         Index("ix_queue_ticket_resident_id", "resident_id"),
-        Index("ix_queue_ticket_started", "started_at", "site_id", "arrived_at"),  # walk-in waits, for reports
+        Index("ix_queue_ticket_started", "started_at", "site_id", "wait_seconds"),  # walk-in waits, for reports
     )
     __mapper_args__ = {"version_id_col": version}
+
+
+def wait_seconds(arrived_at: datetime | None, started_at: datetime | None) -> int | None:
+    """Whole seconds (half a second rounds up) from arriving to being served; None until served."""
+    if arrived_at is None or started_at is None:
+        return None
+    return math.floor((started_at - arrived_at).total_seconds() + 0.5)
+
+
+@event.listens_for(QueueTicket, "before_insert")
+@event.listens_for(QueueTicket, "before_update")
+def _keep_wait_seconds(_mapper, _connection, ticket: QueueTicket) -> None:
+    ticket.wait_seconds = wait_seconds(ticket.arrived_at, ticket.started_at)
 
 
 class Callback(Base):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from ..core.errors import ValidationError
+from ..desk.contact_days import NOT_RECORDED as _NOT_RECORDED
 
 MAX_YEARS = 6  # the longest period one report covers
 EARLIEST = date(2000, 1, 1)  # the first day a report may cover: long before any record this desk keeps
@@ -46,7 +47,8 @@ class Dimension(str, enum.Enum):
                 Dimension.DISABILITY: "Disability", Dimension.FIRST_LANGUAGE: "First language"}[self]
 
 
-NOT_RECORDED = "Not recorded"  # the equality group of a resident who gave no answer (or was never asked)
+# The equality group of a resident who gave no answer (or was never asked), or of an anonymous contact.
+NOT_RECORDED = _NOT_RECORDED
 
 
 class Grain(str, enum.Enum):
