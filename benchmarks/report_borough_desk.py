@@ -43,7 +43,7 @@ def make_queue(borough, rng: random.Random, count: int) -> None:
     """Walk-in tickets: numbered from 1 per site and London day in order of arrival; nine in ten
     served (called, started, ended), the rest did not answer their call."""
     from assisted_desk.core.clock import LONDON
-    from assisted_desk.desk.models import QueueTicket
+    from assisted_desk.desk.models import QueueTicket, wait_seconds
     from generate import NOW
 
     connection = borough.connection
@@ -71,7 +71,7 @@ def make_queue(borough, rng: random.Random, count: int) -> None:
                      "resident_id": resident, "visitor_name": "" if resident else "Visitor",
                      "reason": rng.choice(["Council tax", "Housing", "Blue badge", "Printing", "Bus pass", ""]),
                      "status": "done" if served else "no_show", "arrived_at": arrived, "called_at": called,
-                     "started_at": started, "ended_at": ended, "served_by_id": server if served else None,
+                     "started_at": started, "wait_seconds": wait_seconds(arrived, started), "ended_at": ended, "served_by_id": server if served else None,
                      "transferred_to_id": None, "transfer_note": "", "issued_by_id": rng.choice(staff),
                      "updated_at": ended or called, "updated_by": f"staff{server}", "version": 4 if served else 3})
     with indexes_rebuilt_after(connection, "queue_ticket"):

@@ -84,7 +84,7 @@ class DeskReport:
         yield help_types_table(contact_rows, total)
         if request.breakdown is not None:
             yield f"Counting contacts by {request.breakdown.label.lower()}…"
-            groups = count_by_equality(session, request.breakdown, current[0].start, current[-1].end,
+            groups = count_by_equality(session, request.breakdown, current[0].first, current[-1].last,
                                        request.site_ids)
             yield equality_table(request.breakdown, groups, targets, rules)
         yield from relations()

@@ -12,43 +12,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import Date, Integer, and_, case, func, literal, null, or_, select, union_all
-from sqlalchemy.ext.compiler import compiles
+from sqlalchemy import Date, and_, case, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.sql.functions import FunctionElement
 
 from ..casework.sla_figures import sla_counts_by_span
-from ..desk.contact_days import COUNTED, KEYS
-from ..desk.models import Callback, Interaction, InteractionDay, QueueTicket, ResidentEquality
+from ..desk.contact_days import COUNTED, GROUP_KEYS, KEYS
+from ..desk.models import Callback, Interaction, InteractionDay, InteractionDayGroup, QueueTicket
 from ..desk.vocab import CallbackStatus, HelpType
 from ..printing.print_models import PrintRecord
 from ..printing.print_records import PrintKind
 from .model import Dimension
-from .sql import Period, equality_group, period_index
+from .sql import Period, period_index
 
 SITE_UNKNOWN = -1  # records kept without a site (a print from a home-working laptop, an old case)
-
-
-class whole_seconds(FunctionElement):
-    """Whole seconds (rounded) from `earlier` to `later`, two UTC timestamp columns: an integer
-    on both databases, so a histogram groups the same waits into the same buckets on each."""
-
-    type = Integer()
-    inherit_cache = True
-    name = "whole_seconds"
-
-
-@compiles(whole_seconds, "sqlite")
-def _seconds_sqlite(element, compiler, **kw):
-    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
-    return f"CAST(ROUND((julianday({later}) - julianday({earlier})) * 86400.0) AS INTEGER)"
-
-
-@compiles(whole_seconds, "postgresql")
-def _seconds_postgresql(element, compiler, **kw):
-    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
-    return f"CAST(ROUND(EXTRACT(EPOCH FROM ({later} - {earlier}))) AS INTEGER)"
 
 
 @dataclass
@@ -159,12 +136,11 @@ class DeskCounts:
 
     def count_waits(self, session: Session) -> None:
         """Walk-in tickets served (started) in each span: the wait from arriving to being served,
-        as a histogram in tenths of a minute and an exact sum. A percentile does not add up, so
-        the histograms come by span (every site) and by site (the report's periods) from one
-        statement: each ticket's wait is worked out once, then grouped both ways."""
+        as a histogram in tenths of a minute and an exact sum, from the whole seconds each ticket
+        keeps. A percentile does not add up, so the histograms come by span (every site) and by
+        site (the report's periods) from one statement, one reading of the tickets grouped both ways."""
         served = select(period_index(QueueTicket.started_at, self.spans).label("span"),
-                        QueueTicket.site_id.label("site"),
-                        whole_seconds(QueueTicket.started_at, QueueTicket.arrived_at).label("seconds")).where(
+                        QueueTicket.site_id.label("site"), QueueTicket.wait_seconds.label("seconds")).where(
             QueueTicket.started_at >= self.start, QueueTicket.started_at < self.end,
             *self._in_sites(QueueTicket.site_id)).cte("served").prefix_with("MATERIALIZED")
         # (seconds + 3) / 6: integer division on both databases, rounding to the nearest tenth.
@@ -213,19 +189,15 @@ class DeskCounts:
             self.tally(span, site).counts["guides_printed"] += int(printed)
 
 
-def count_by_equality(session: Session, dimension: Dimension, start: datetime, end: datetime,
+def count_by_equality(session: Session, dimension: Dimension, first: date, last: date,
                       site_ids: Sequence[int]) -> dict[str, Tally]:
-    """Contacts in start..end by the resident's answer for `dimension` (NOT_RECORDED for a
-    contact with nobody registered, or a resident who gave no answer)."""
-    inner = select(equality_group(dimension).label("grp"), Interaction.outcome, Interaction.avoidable,
-                   Interaction.satisfaction, Interaction.channel, Interaction.help_type
-                   ).select_from(Interaction).outerjoin(
-        ResidentEquality, ResidentEquality.resident_id == Interaction.resident_id).where(
-        Interaction.occurred_at >= start, Interaction.occurred_at < end,
-        *([Interaction.site_id.in_(site_ids)] if site_ids else [])).subquery()
-    groups: dict[str, Tally] = {}
-    for group, *values in session.execute(select(inner.c.grp, func.count(),
-                                                 *(_sum(counted.condition(inner.c)) for counted in COUNTED))
-                                          .group_by(inner.c.grp)):
-        groups[group] = Tally(Counter({k: int(v) for k, v in zip(KEYS, values) if v}))
-    return groups
+    """Contacts on the London days first..last by the resident's answer for `dimension`
+    (NOT_RECORDED for a contact with nobody registered, or a resident who gave no answer),
+    summed from the contacts counted per day and group as they were logged (contact_days.py)."""
+    groups = InteractionDayGroup.__table__.c
+    statement = (select(groups.grp, *(func.sum(groups[key]) for key in GROUP_KEYS))
+                 .where(groups.dimension == dimension.value, groups.day >= first, groups.day <= last,
+                        *([groups.site_id.in_(site_ids)] if site_ids else []))
+                 .group_by(groups.grp))
+    return {group: Tally(Counter({k: int(v) for k, v in zip(GROUP_KEYS, values) if v}))
+            for group, *values in session.execute(statement)}
