@@ -29,7 +29,7 @@ from dataclasses import replace
 from datetime import date, datetime, timezone
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from assisted_desk.core.errors import NotFound, PermissionDenied
 from assisted_desk.core.security import Role
@@ -186,6 +186,21 @@ def test_every_figure_for_october(services, admin, world):
         "access_dexterity": (0, 0, None), "access_memory": (0, 0, None), "language": (0, 0, None)}
     assert "Reading and writing (literacy)" in barriers.note
     assert assessed.row("total").cells["residents"].drill and not barriers.row("cost").cells["addressed"].drill
+
+
+def test_every_table_is_counted_by_one_statement_that_ranks_the_period_once(services, admin, world):
+    """The period's assessments are read and ranked per resident once, for every table and the
+    breakdown, and the referrals are joined once (for the barriers addressed)."""
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(services.db.engine, "before_cursor_execute", listener)
+    try:
+        report = run(services, admin, breakdown=Dimension.SEX)
+    finally:
+        event.remove(services.db.engine, "before_cursor_execute", listener)
+    counted = [s for s in statements if "skills_assessment" in s]
+    assert len(counted) == 1 and len(report.tables) == 5
+    assert counted[0].lower().count("row_number()") == 1 and counted[0].count("JOIN referral ON") == 1
 
 
 def test_a_barrier_is_addressed_once_by_a_referral_made_from_its_assessment_whenever_it_was_made(
