@@ -195,8 +195,8 @@ def _measure(services, label: str, runs: int, names: tuple[str, ...] = (), check
             out[f"{name}_error"] = "the report made no tables (its builder is still a scaffold)"
             log(f"report[{label}]: {name}: no tables: the builder is still a scaffold; not measured")
             continue
-        baseline = BASELINES.get(request.kind.value)
-        if check and baseline is not None and request.breakdown is None:
+        baseline = BASELINES.get(name, BASELINES.get(request.kind.value))
+        if check and baseline is not None and (request.breakdown is None or name in BASELINES):
             with engine.connect() as connection:
                 wrong = differences(baseline.run(connection, start, end, NOW), baseline.from_report(report))
             out[f"{name}_mismatches"] = wrong
