@@ -166,3 +166,18 @@ def make_actor(services: Services, admin: Actor, username: str, role: Role) -> A
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+# The slowest tests are collected last (the widgets, the demo, the command line), so with one
+# worker per CPU the run ended on one worker for minutes. Scheduling them first, and the many
+# quick service tests after, lets the quick ones fill in while the last long one finishes.
+LONGEST_FIRST = ("tests/desk/test_outbox_delivery.py", "tests/test_demo.py", "tests/cli/", "tests/ui/",
+                 "tests/printing/")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    def rank(item) -> int:
+        return next((n for n, prefix in enumerate(LONGEST_FIRST) if item.nodeid.startswith(prefix)),
+                    len(LONGEST_FIRST))
+
+    items.sort(key=rank)  # stable: within a rank, the collection's own order

@@ -79,24 +79,26 @@ def test_demo_refuses_a_database_with_records(cli):
     assert err.count("\n") == 1 and "already holds staff records" in err
 
 
-@pytest.mark.parametrize(
-    "args, stdin, message",
-    [
-        (("staff", "add", "xyz1", "--name", "X", "--role", "desk", "--site", "Nowhere", "--password-stdin"),
-         "long enough password\n", "no site called 'Nowhere'"),
-        (("staff", "add", "xyz1", "--name", "X", "--role", "desk", "--site", "Central Library", "--password-stdin"),
-         "short\n", "at least 10 characters"),
-        (("staff", "add", "xyz1", "--name", "X", "--role", "desk", "--site", "Central Library"),
-         "", "pass it with --password-stdin"),
-        (("staff", "disable", "ghost"), "", "no staff member with the user name ghost"),
-        (("staff", "disable", "admin"), "", "only active administrator"),
-    ],
-)
-def test_errors_exit_non_zero_with_one_clear_line(cli, args, stdin, message):
-    cli("demo", "--residents", "20")
-    code, _, err = cli(*args, stdin=stdin)
-    assert code == 1
-    assert message in err and len(err.strip().splitlines()) == 1
+REFUSED = [  # (arguments, what is typed in, what the one line says)
+    (("staff", "add", "xyz1", "--name", "X", "--role", "desk", "--site", "Nowhere", "--password-stdin"),
+     "long enough password\n", "no site called 'Nowhere'"),
+    (("staff", "add", "xyz1", "--name", "X", "--role", "desk", "--site", "Central Library", "--password-stdin"),
+     "short\n", "at least 10 characters"),
+    (("staff", "add", "xyz1", "--name", "X", "--role", "desk", "--site", "Central Library"),
+     "", "pass it with --password-stdin"),
+    (("staff", "disable", "ghost"), "", "no staff member with the user name ghost"),
+    (("staff", "disable", "admin"), "", "only active administrator"),
+]
+
+
+def test_errors_exit_non_zero_with_one_clear_line(cli):
+    cli("demo", "--residents", "20")  # once: every refusal leaves the records as they were
+    for args, stdin, message in REFUSED:
+        code, _, err = cli(*args, stdin=stdin)
+        assert code == 1, args
+        assert message in err and len(err.strip().splitlines()) == 1, (args, err)
+    code, out, _ = cli("staff", "list")
+    assert code == 0 and "xyz1" not in out and "ghost" not in out
 
 
 def test_unreachable_database_exits_2_without_showing_the_password(tmp_path, capsys):
