@@ -408,4 +408,10 @@ def make_equality(borough, rng: random.Random, count: int) -> None:
                      "first_language": answer(list(LANGUAGES), list(LANGUAGES.values()), 0.05),
                      "updated_at": when, "updated_by": "admin", "version": 1})
     fast_insert(connection, ResidentEquality.__table__, rows)
+    # Answers written in bulk, after the contacts: count the contacts by them, as recording the
+    # answers one by one would have (contact_days.regrouped).
+    from assisted_desk.desk.contact_days import recount_contact_days
+
+    recount_contact_days(connection)
+    connection.commit()
 

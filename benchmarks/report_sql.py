@@ -91,8 +91,17 @@ SELECT 'repeats', NULL, COUNT(*), SUM(heads),
              SELECT 1 FROM referral e WHERE e.resident_id = p.resident_id AND e.created_at < p.first_at
                 AND NOT (e.sent_at IS NULL AND e.status = 'withdrawn')) THEN 1 ELSE 0 END),
        SUM(CASE WHEN heads >= 2 THEN 1 ELSE 0 END), 0, 0, 0
-FROM residents p
+FROM residents p{{equality}}
 """
+# With a breakdown by ethnicity: the funnel by the resident's answer.
+REFERRAL_EQUALITY = """
+UNION ALL
+SELECT 'eq', COALESCE(NULLIF(q.ethnicity, ''), 'Not recorded'), COUNT(*), SUM(c.sent), SUM(c.accepted),
+       SUM(c.attended), SUM(c.completed), 0, 0
+FROM c LEFT JOIN resident_equality q ON q.resident_id = c.resident_id
+GROUP BY COALESCE(NULLIF(q.ethnicity, ''), 'Not recorded')"""
+REFERRALS_BY_ETHNICITY = REFERRALS.replace("{{equality}}", REFERRAL_EQUALITY.replace("{", "{{").replace("}", "}}"))
+REFERRALS = REFERRALS.replace("{{equality}}", "")
 REFERRAL_DAYS = {"sqlite": "julianday({later}) - julianday(r.sent_at)",
                  "postgresql": "EXTRACT(EPOCH FROM ({later} - r.sent_at)) / 86400.0"}
 REFERRAL_STEPS = ("made", "sent", "accepted", "attended", "completed")
@@ -125,7 +134,8 @@ def _referral_figures(rows) -> Figures:
         out.update({f"funnel.{step}.count": funnel[n], f"funnel.{step}.of_made": _referral_share(funnel[n], funnel[0]),
                     f"funnel.{step}.conversion": _referral_share(funnel[n], funnel[n - 1]) if n else None})
     for table, part in (("by_partner", "partner"), ("by_service", "service"), ("by_site", "site"),
-                        ("by_team", "team"), ("by_need", "need")):
+                        ("by_team", "team"), ("by_need", "need"),
+                        *((("equality_ethnicity", "eq"),) if "eq" in found else ())):
         for key, counts in [*found.get(part, []), ("total", funnel)]:
             out.update({f"{table}.{key}.{step}": counts[n] for n, step in enumerate(REFERRAL_STEPS)})
             out[f"{table}.{key}.acceptance"] = _referral_share(counts[2], counts[1])
@@ -158,9 +168,9 @@ def _referral_figures(rows) -> Figures:
 
 
 def _referrals_from_report(report) -> Figures:
-    """Every figure of every table but a breakdown's, as "table.row.column"."""
+    """Every figure of every table, as "table.row.column"."""
     return {f"{table.key}.{row.key}.{column}": cell.value
-            for table in report.tables if not table.key.startswith("equality")
+            for table in report.tables
             for row in [*table.rows, *([table.total] if table.total is not None else [])]
             for column, cell in row.cells.items()}
 
@@ -283,9 +293,9 @@ def _skills_share(part: int, whole: int) -> float | None:
 
 
 def _skills_from_report(report) -> Figures:
-    """Every figure of every table but a breakdown's, as "table.row.column"."""
+    """Every figure of every table, as "table.row.column"."""
     return {f"{table.key}.{row.key}.{column}": cell.value
-            for table in report.tables if not table.key.startswith("equality")
+            for table in report.tables
             for row in [*table.rows, *([table.total] if table.total is not None else [])]
             for column, cell in row.cells.items()}
 
@@ -551,6 +561,7 @@ class _ReferralBaseline(Baseline):
 
 BASELINES: dict[str, Baseline] = {
     "referrals": _ReferralBaseline(REFERRALS, _referral_figures, _referrals_from_report),
+    "referrals_by_ethnicity": _ReferralBaseline(REFERRALS_BY_ETHNICITY, _referral_figures, _referrals_from_report),
     "skills": Baseline(SKILLS, _skills_figures, _skills_from_report),
     "desk": _DeskBaseline(),
     "desk_quarter": _DeskBaseline(quarters=True),

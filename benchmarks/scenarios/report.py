@@ -176,6 +176,36 @@ def _measure_both(services, label: str, runs: int) -> dict[str, object]:
     return out
 
 
+def _kept_counts_differ(engine, start: datetime, end: datetime) -> list[str]:
+    """The counts kept per day (interaction_day, interaction_day_group) against the contacts
+    themselves, for the year (untimed): the hand-written statements read the kept counts too,
+    so only this shows a borough loaded without them kept (or a bug in keeping them)."""
+    from sqlalchemy import bindparam, text
+
+    from assisted_desk.core.db import UtcDateTime
+
+    wrong = []
+    with engine.connect() as connection:
+        moments = [bindparam("start", type_=UtcDateTime()), bindparam("end", type_=UtcDateTime())]
+        raw = dict(connection.execute(text(
+            "SELECT COALESCE(NULLIF(e.ethnicity, ''), 'Not recorded'), COUNT(*) FROM interaction i "
+            "LEFT JOIN resident_equality e ON e.resident_id = i.resident_id "
+            "WHERE i.occurred_at >= :start AND i.occurred_at < :end GROUP BY 1").bindparams(*moments),
+            {"start": start, "end": end}).all())
+        kept = dict(connection.execute(text(
+            "SELECT grp, SUM(contacts) FROM interaction_day_group WHERE dimension = 'ethnicity' "
+            "AND day >= :first AND day <= :last GROUP BY grp"), {"first": SINCE, "last": UNTIL}).all())
+        days = connection.execute(text("SELECT SUM(contacts) FROM interaction_day WHERE day >= :first "
+                                       "AND day <= :last"), {"first": SINCE, "last": UNTIL}).scalar()
+    if int(days or 0) != sum(raw.values()):
+        wrong.append(f"interaction_day: {days} contacts kept, {sum(raw.values())} logged")
+    wrong += [f"interaction_day_group ethnicity {group!r}: {kept.get(group)} kept, {n} logged"
+              for group, n in sorted(raw.items()) if int(kept.get(group) or 0) != n]
+    for line in wrong[:10]:
+        log(f"report: MISMATCH {line}")
+    return wrong
+
+
 def _measure(services, label: str, runs: int, names: tuple[str, ...] = (), check: bool = True) -> dict[str, object]:
     from dataclasses import replace
 
@@ -187,6 +217,8 @@ def _measure(services, label: str, runs: int, names: tuple[str, ...] = (), check
     engine = services.db.engine
     start, end = london_midnight(SINCE), london_midnight(UNTIL + timedelta(days=1))
     out: dict[str, object] = {}
+    if check:
+        out["contact_days_mismatches"] = _kept_counts_differ(engine, start, end)
     for name, request in _requests().items():
         if names and name not in names:
             continue
