@@ -396,10 +396,8 @@ def _p90(histogram: dict[int, int]) -> float | None:
 
 
 class _DeskBaseline:
-    """The DESK statement with its months and the dialect's seconds, and its figures keyed as
-    `_desk_from_report` keys the report's."""
-
-    sql = DESK
+    """The DESK statement with its periods (months or quarters) and, for a breakdown, its
+    equality grouping written in; its figures keyed as `_desk_from_report` keys the report's."""
 
     def __init__(self, quarters: bool = False, dimension: str = "") -> None:
         self.quarters = quarters
