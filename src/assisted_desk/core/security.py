@@ -67,6 +67,11 @@ class Permission(str, enum.Enum):
     MANAGE_CATALOGUE = "manage_catalogue"
     MANAGE_CASE_TYPES = "manage_case_types"  # case types, their SLA targets, and bank holidays
     VIEW_AUDIT = "view_audit"
+    # Residents' rights (UK GDPR)
+    EXPORT_PERSONAL_DATA = "export_personal_data"  # subject access: everything held about one resident
+    PLACE_LEGAL_HOLDS = "place_legal_holds"  # keep a record from erasure and retention while a claim runs
+    ERASE_RESIDENTS = "erase_residents"  # erase or anonymise a resident everywhere
+    MANAGE_RETENTION = "manage_retention"  # how long records are kept; run the retention sweep
 
 
 _DESK = {
@@ -90,7 +95,9 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.MANAGER: frozenset((_DESK - {Permission.RECORD_EQUALITY}) | {Permission.WORK_CASES,
                                                                       Permission.MANAGE_ALL_CASES,
                                                                       Permission.MERGE_RESIDENTS,
-                                                                      Permission.VIEW_REPORTS}),
+                                                                      Permission.VIEW_REPORTS,
+                                                                      Permission.EXPORT_PERSONAL_DATA,
+                                                                      Permission.PLACE_LEGAL_HOLDS}),
     Role.COORDINATOR: frozenset(_DESK | {Permission.USE_INCLUSION, Permission.RECORD_SKILLS,
                                          Permission.REFER_TO_PARTNERS, Permission.MANAGE_PARTNERS,
                                          Permission.VIEW_REPORTS}),
