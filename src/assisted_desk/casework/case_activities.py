@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ..core.audit import record_audit
 from ..core.clock import as_utc
 from ..core.errors import NotFound, ValidationError
-from ..core.security import Actor
+from ..core.security import Actor, Permission, require
 from ..core.validation import clean_text
 from ..desk.attachment_models import Attachment
 from ..desk.attachments import REMOVING, AttachmentInput, register_attachment_guard, store_attachments
@@ -34,6 +34,7 @@ class CaseActivities(CaseWork):
         """A call, letter, email or meeting with (or for) the resident, or a note. The first
         contact answers the first-response clock. Refuses anyone who may not read the case, a
         closed case, an empty text, and a time in the future or before the case opened."""
+        require(actor, Permission.WORK_CASES)  # the role first: before any input is judged
         kind = ActivityKind.parse(kind, field="kind", what="Activity")
         if not kind.is_recorded_by_staff:
             raise ValidationError("Record a call, letter, email, meeting or note.", field="kind")
@@ -56,6 +57,7 @@ class CaseActivities(CaseWork):
         """A task with a due date, for the assignee (the person adding it when none is named), who
         joins the case's team if not on it. Refuses a date in the past, an assignee who may not
         work cases, and a closed case."""
+        require(actor, Permission.WORK_CASES)  # the role first: before any input is judged
         text = clean_text(text, field="task", label="The task", max_length=500)
         if not isinstance(due_on, date) or isinstance(due_on, datetime):
             raise ValidationError("Give the task a due date (a day, not a time).", field="due_on")
@@ -84,6 +86,7 @@ class CaseActivities(CaseWork):
 
     def complete_task(self, actor: Actor, activity_id: int, *, cancelled: bool = False, note: str = "") -> CaseRecord:
         """Mark a task done (or cancelled, which needs a note). Refuses one already finished."""
+        require(actor, Permission.WORK_CASES)  # the role first: before any input is judged
         note = clean_text(note, field="note", label="Why it was cancelled" if cancelled else "The note",
                           max_length=500, required=cancelled)
         with self._unit() as session:
@@ -149,6 +152,7 @@ class CaseActivities(CaseWork):
     def attach_evidence(self, actor: Actor, case_id: int, item: AttachmentInput, note: str = "") -> CaseRecord:
         """Keep a file (a letter received, a photo of damp) as evidence on the case, under the
         desk's attachment rules (type from content, size limit, fingerprint)."""
+        require(actor, Permission.WORK_CASES)  # the role first: before any input is judged
         note = clean_text(note, field="note", label="The note", max_length=500, required=False)
         self.attachments.check(item)  # refuse before taking a transaction
         with self._unit() as session:

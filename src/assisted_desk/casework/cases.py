@@ -186,6 +186,7 @@ class CaseService(CaseActivities):
     def hand_over(self, actor: Actor, case_id: int, to_staff_id: int, note: str, version: int) -> CaseRecord:
         """The owner passes the case to another caseworker, with a note for them. Refuses anyone
         but the owner or a manager, no note, and someone who may not work cases."""
+        require(actor, Permission.WORK_CASES)  # the role first: before any input is judged
         note = clean_text(note, field="note", label="The handover note", max_length=2000)
         with self._unit() as session:
             case, _ = self._checked_case(session, actor, case_id, version)
@@ -222,6 +223,7 @@ class CaseService(CaseActivities):
     def escalate(self, actor: Actor, case_id: int, level: int, reason: str, version: int) -> CaseRecord:
         """Escalate to a higher level (1 team leader, 2 service manager, 3 head of service) with a
         reason; the level and time are recorded. Refuses a level not above the current one."""
+        require(actor, Permission.WORK_CASES)  # the role first: before any input is judged
         reason = clean_text(reason, field="reason", label="The reason for escalating", max_length=2000)
         if isinstance(level, bool) or not isinstance(level, int) or level not in ESCALATION_LEVELS:
             raise ValidationError(f"Escalation levels are 1 to {MAX_LEVEL}.", field="level")
@@ -266,6 +268,7 @@ class CaseService(CaseActivities):
 
     def set_restricted(self, actor: Actor, case_id: int, restricted: bool, reason: str, version: int) -> CaseRecord:
         """Restrict a case (a reason is needed) or lift the restriction. The owner or a manager."""
+        require(actor, Permission.WORK_CASES)  # the role first: before any input is judged
         reason = clean_text(reason, field="reason", label="The reason", max_length=500)
         with self._unit() as session:
             case, _ = self._checked_case(session, actor, case_id, version)
@@ -286,6 +289,7 @@ class CaseService(CaseActivities):
     def close_case(self, actor: Actor, case_id: int, outcome: CaseOutcome | str, reason: str, version: int) -> CaseRecord:
         """Close with an outcome: resolved, partly resolved, not resolved (a reason is needed) or
         withdrawn. Refuses a case with tasks still open (finish or cancel them first)."""
+        require(actor, Permission.WORK_CASES)  # the role first: before any input is judged
         outcome = CaseOutcome.parse(outcome, field="outcome", what="Outcome")
         reason = clean_text(reason, field="reason", label="The reason it was not resolved", max_length=2000,
                             required=outcome is CaseOutcome.NOT_RESOLVED)
@@ -311,6 +315,7 @@ class CaseService(CaseActivities):
     def reopen_case(self, actor: Actor, case_id: int, reason: str, version: int) -> CaseRecord:
         """Reopen a closed case (the reopen shows on its timeline and is counted). Its resolution
         clock carries on from where it stopped: the working days it spent closed are added."""
+        require(actor, Permission.WORK_CASES)  # the role first: before any input is judged
         reason = clean_text(reason, field="reason", label="The reason for reopening", max_length=2000)
         with self._unit() as session:
             case, _ = self._runnable(session, actor, case_id, version)
