@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Delete, Update, event, func, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from .clock import Clock
@@ -39,6 +40,19 @@ def record_audit(
             summary=summary,
         )
     )
+
+
+class AuditLogIsAppendOnly(RuntimeError):
+    """Something in the application tried to change or delete an audit event: a bug."""
+
+
+@event.listens_for(Engine, "before_execute")
+def _refuse_changing_the_audit_log(connection, statement, multiparams, params, execution_options):
+    """The audit log is only ever added to. Every statement the application sends (unit-of-work
+    flushes and bulk statements alike) passes here, so no service, however written, can edit or
+    remove who did what."""
+    if isinstance(statement, (Update, Delete)) and getattr(statement.table, "name", None) == AuditEvent.__tablename__:
+        raise AuditLogIsAppendOnly("The audit log is never changed or deleted by the application.")
 
 
 @dataclass(frozen=True)
