@@ -64,7 +64,7 @@ class CaseWork:
 
     def _checked_case(self, session: Session, actor: Actor, case_id: int, version: int | None) -> tuple[Case, set[int]]:
         case, members = self._readable(session, actor, case_id)
-        check_version("case", case, version)
+        check_version("case", case, version, RECORD)
         return case, members
 
     def _touch(self, case: Case, actor: Actor) -> None:

@@ -11,9 +11,10 @@ from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event, 
 from sqlalchemy.engine import URL, Engine
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from .config import describe_url
-from .errors import EnvironmentFault
+from .errors import ConflictError, EnvironmentFault
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +158,12 @@ class Database:
         try:
             yield session
             session.commit()
+        except StaleDataError:
+            # Another desk saved the same record between our reading it and writing it back: the
+            # version check on the UPDATE matched no row. Nothing of ours was written.
+            session.rollback()
+            raise ConflictError("Someone else saved this record at the same moment; your change was not saved. "
+                                "Look at it again and apply your change if it is still needed.") from None
         except DatabaseError as exc:
             session.rollback()
             fault = fault_from(exc, self.url)

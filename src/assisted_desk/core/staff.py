@@ -63,13 +63,44 @@ def staff_record(staff: Staff) -> StaffRecord:
     )
 
 
-def check_version(kind: str, row, expected_version: int | None) -> None:
-    """Refuse to overwrite a record someone else saved since it was read."""
+def check_version(kind: str, row, expected_version: int | None, record_type: str | None = None) -> None:
+    """Refuse to overwrite a record someone else saved since it was read. With `record_type` (as
+    the audit names it), the refusal also says what was changed since, from the audit log."""
     if expected_version is not None and row.version != expected_version:
+        changes = _changes_since(row, expected_version, record_type) if record_type else ""
         raise ConflictError(
             f"This {kind} was changed by {row.updated_by} while you were editing it; "
-            "your changes were not saved. Reload it and apply them again."
+            f"your changes were not saved.{changes} Reload it and apply them again."
         )
+
+
+# Audit actions that read or refuse rather than change a record.
+_NOT_CHANGES = ("viewed", "exported", "restricted_opened", "refused", "content_viewed")
+
+
+def _changes_since(row, expected_version: int, record_type: str) -> str:
+    """The audited changes made after the version the person read, oldest first: every saved
+    change moves the version on by one and is audited in the same unit of work."""
+    from sqlalchemy.orm import object_session
+
+    from .clock import local_text
+    from .models import AuditEvent
+
+    session = object_session(row)
+    missed = row.version - expected_version
+    if session is None or missed <= 0:
+        return ""
+    with session.no_autoflush:
+        events = session.scalars(
+            select(AuditEvent).where(AuditEvent.record_type == record_type, AuditEvent.record_id == str(row.id))
+            .order_by(AuditEvent.id.desc()).limit(missed + 20)).all()
+    changes = [e for e in events if not e.action.endswith(_NOT_CHANGES)][:missed]
+    if not changes:
+        return ""
+    said = "; ".join(
+        f"{e.actor} at {local_text(e.occurred_at)}: {e.action.split('.', 1)[-1].replace('_', ' ')}"
+        + (f" ({e.summary})" if e.summary else "") for e in reversed(changes))
+    return f" Changed since you opened it: {said}."
 
 
 MAX_TARGET_WAIT = 120

@@ -243,7 +243,7 @@ class ReferralService:
         require(actor, Permission.REFER_TO_PARTNERS)
         with self.db.unit_of_work() as session:
             row = self._row(session, referral_id)
-            check_version("referral", row, expected_version)
+            check_version("referral", row, expected_version, "referral")
             if row.status == ReferralStatus.SENT.value:
                 when = f" on {long_date(row.sent_at)}" if row.sent_at else ""
                 raise ValidationError(f"Referral {row.reference} was already sent{when}.", field="status")
@@ -346,7 +346,7 @@ class ReferralService:
             raise ValidationError("Use Re-route to send the resident to another service instead.", field="status")
         with self.db.unit_of_work() as session:
             row = self._row(session, referral_id)
-            check_version("referral", row, expected_version)
+            check_version("referral", row, expected_version, "referral")
             when = as_utc(happened_at) if happened_at is not None else None
             # apply_transition refuses a day before the latest step (the day it was made, at the
             # earliest) and puts one on that same day just after it.
@@ -376,7 +376,7 @@ class ReferralService:
         require(actor, Permission.REFER_TO_PARTNERS)
         with self.db.unit_of_work() as session:
             old = self._row(session, referral_id)
-            check_version("referral", old, expected_version)
+            check_version("referral", old, expected_version, "referral")
             check_transition(old.status, ReferralStatus.REROUTED)
             if new_service_id == old.service_id:
                 raise ValidationError("Choose a different service to re-route to.", field="service")
