@@ -45,6 +45,7 @@ from .inclusion.referral_csv import PartnerUpdatesImport
 from .inclusion.referral_sender import ReferralSender
 from .inclusion.referrals import ReferralService
 from .printing.print_records import PrintLog
+from .privacy.subject_access import SubjectAccessService
 from .reporting.desk import DeskReport
 from .reporting.referrals import ReferralReport
 from .reporting.service import ReportService
@@ -87,6 +88,7 @@ class Services:
     case_figures: CaseSlaFigures  # on-time first response and resolution, escalations: for reports
     reports: ReportService  # referral outcomes, skills progress, desk performance; disclosure-controlled
     preferences: PreferenceService  # each person's remembered choices (report filters)
+    subject_access: SubjectAccessService  # everything held about a resident, for subject access
     notice: str = ""  # something the person should know about how the database was opened
 
     def close(self) -> None:
@@ -173,4 +175,5 @@ def open_services(
         case_figures=CaseSlaFigures(db, clock),
         reports=ReportService(db, clock, settings, [ReferralReport(), SkillsReport(skills.frameworks), DeskReport()]),
         preferences=PreferenceService(db, clock),
+        subject_access=SubjectAccessService(db, clock),
     )

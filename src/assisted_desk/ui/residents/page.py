@@ -32,6 +32,7 @@ from .equality_dialog import EqualityDialog
 from .merge_dialog import MergeDialog
 from .models import MergeColumn, MergesTableModel
 from .resident_dialog import ResidentDialog
+from .subject_access import SubjectAccessExport
 
 
 class ResidentsPage(QWidget):
@@ -89,6 +90,7 @@ class ResidentsPage(QWidget):
             actions.addWidget(push)
         actions.addStretch(1)
         self.message = FormMessage(self)
+        self.subject_access = SubjectAccessExport(services, actor, lambda: self.record, self.message, self)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(8, 0, 0, 0)
@@ -96,6 +98,7 @@ class ResidentsPage(QWidget):
         right_layout.addWidget(self.open_survivor, 0, Qt.AlignmentFlag.AlignLeft)
         right_layout.addLayout(actions)
         right_layout.addWidget(self.case_button, 0, Qt.AlignmentFlag.AlignLeft)  # a row of its own: never clipped
+        right_layout.addWidget(self.subject_access.button, 0, Qt.AlignmentFlag.AlignLeft)
         right_layout.addWidget(self.message)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -160,6 +163,7 @@ class ResidentsPage(QWidget):
         live = record is not None and record.merged_into_id is None
         for push in (self.serve_button, self.edit_button, self.equality_button, self.merge_button, self.case_button):
             push.setEnabled(live)
+        self.subject_access.set_enabled(live)
         self._show_cases(record if live else None)
         self.open_survivor.setVisible(record is not None and record.merged_into_id is not None)
 
