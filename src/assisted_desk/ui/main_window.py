@@ -6,6 +6,7 @@ background (ui/outbox_runner.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.clock import LONDON
 from ..core.errors import DeskError
 from ..core.security import Actor, Permission
 from .lock import IdleWatcher, LockPage
@@ -32,6 +34,7 @@ from .status_line import StatusLine
 from .workers import run_in_background
 
 CONNECTION_CHECK_MS = 30_000
+RECONNECT_CHECK_MS = 10_000  # while the database is out of reach: try again sooner
 
 ADMIN_PERMISSIONS = (Permission.MANAGE_STAFF, Permission.MANAGE_SITES, Permission.VIEW_AUDIT,
                      Permission.MANAGE_SETTINGS)
@@ -128,6 +131,7 @@ class MainWindow(QMainWindow):
         self.idle = IdleWatcher(services.settings.idle_lock_minutes(), self)
         self.idle.idle.connect(self.lock)
         QApplication.instance().installEventFilter(self.idle)
+        self._out_of_reach_since: datetime | None = None
         self._connection_timer = QTimer(self)
         self._connection_timer.setInterval(CONNECTION_CHECK_MS)
         self._connection_timer.timeout.connect(self.check_connection)
@@ -298,10 +302,23 @@ class MainWindow(QMainWindow):
         run_in_background(self.services.db.ping, self._connected, self._disconnected)
 
     def _connected(self, _result) -> None:
-        self.connection_label.setText(self.tr("Connected"))
+        if self._out_of_reach_since is None:
+            self.connection_label.setText(self.tr("Connected"))
+            return
+        self._out_of_reach_since = None
+        self._connection_timer.setInterval(CONNECTION_CHECK_MS)
+        self.connection_label.setText(self.tr("Connected again at {0}").format(datetime.now(LONDON).strftime("%H:%M")))
 
     def _disconnected(self, error: DeskError) -> None:
-        self.connection_label.setText(self.tr("Not connected: {0}").format(error.message))
+        # Forms keep what was typed when a save fails (they show the fault and stay open); this
+        # line says how long the database has been out of reach and that the desk keeps trying.
+        if self._out_of_reach_since is None:
+            self._out_of_reach_since = datetime.now(LONDON)
+            self._connection_timer.setInterval(RECONNECT_CHECK_MS)
+        self.connection_label.setText(self.tr(
+            "Not connected since {0}: {1} Trying again every {2} seconds; what you type stays in its form, "
+            "save it again once this says connected.").format(
+                self._out_of_reach_since.strftime("%H:%M"), error.message, RECONNECT_CHECK_MS // 1000))
 
     # ---- locking -----------------------------------------------------------------------------
 
