@@ -135,6 +135,16 @@ def fault_from(exc: Exception, url: URL) -> EnvironmentFault | None:
     return None
 
 
+class SavedAtTheSameMoment(ConflictError, StaleDataError):
+    """A version-checked UPDATE matched no row: another desk saved the record between our reading
+    and our writing it. A ConflictError for whoever shows it; still a StaleDataError, so a service
+    that says more about it (which ticket, taking the next one) keeps catching it."""
+
+    def __init__(self) -> None:
+        super().__init__("Someone else saved this record at the same moment; your change was not saved. "
+                         "Look at it again and apply your change if it is still needed.")
+
+
 class Database:
     """One database: hands out short units of work and turns environment errors into faults."""
 
@@ -162,8 +172,7 @@ class Database:
             # Another desk saved the same record between our reading it and writing it back: the
             # version check on the UPDATE matched no row. Nothing of ours was written.
             session.rollback()
-            raise ConflictError("Someone else saved this record at the same moment; your change was not saved. "
-                                "Look at it again and apply your change if it is still needed.") from None
+            raise SavedAtTheSameMoment() from None
         except DatabaseError as exc:
             session.rollback()
             fault = fault_from(exc, self.url)
