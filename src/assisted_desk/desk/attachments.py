@@ -108,8 +108,9 @@ def _too_big(shown: str, size: int, max_bytes: int) -> ValidationError:
 def check_attachment(item: AttachmentInput, *, max_bytes: int) -> CheckedAttachment:
     """The file as it will be kept: its cleaned name, its type from its content and its SHA-256.
     Refuses an empty file, one over `max_bytes`, one of a kind the desk does not accept, one
-    that looks cut short, and one whose extension names another accepted kind (photo.pdf that
-    is really a JPEG). Every refusal names the file."""
+    that looks cut short, one damaged inside, carrying another file or claiming a picture too
+    large to open (desk/file_checks.py), and one whose extension names another accepted kind
+    (photo.pdf that is really a JPEG). Every refusal names the file."""
     name = clean_filename(item.filename)
     shown = f"‘{name}’" if name else "The file"
     data = bytes(item.data)
@@ -128,6 +129,9 @@ def check_attachment(item: AttachmentInput, *, max_bytes: int) -> CheckedAttachm
         raise ValidationError(
             f"{shown} looks cut short: it starts as a {kind.label} but its end is missing or damaged (a copy "
             "or download may not have finished). Save or scan it again and attach the new copy.", field=FIELD)
+    if found.damage:
+        raise ValidationError(f"{shown} cannot be accepted: {found.damage}. Save or scan it again as a "
+                              f"{kind.label} and attach the new copy.", field=FIELD)
     named = kind_named_by(name)
     if named is not None and named is not kind:
         stem = name[:name.rfind(".")]

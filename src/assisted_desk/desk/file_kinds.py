@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.errors import EnvironmentFault
+from .file_checks import jpeg_damage, pdf_damage, png_damage
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class Identified:
     kind: FileKind | None
     cut_short: bool = False
     looks_like: str = ""
+    damage: str = ""  # why a whole file of an accepted kind still cannot be taken, in words
 
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -70,15 +72,19 @@ _PDF_EOF_WINDOW = 1024  # readers look for %%EOF this near the end
 
 
 def identify(data: bytes) -> Identified:
-    """The accepted kind of `data` from its first bytes, and whether its end is there."""
+    """The accepted kind of `data` from its first bytes, whether its end is there, and for PDF,
+    JPEG and PNG whether what lies between is sound (see file_checks)."""
     if data.startswith(b"%PDF-"):
-        return Identified(PDF, cut_short=b"%%EOF" not in data[-_PDF_EOF_WINDOW:])
+        cut = b"%%EOF" not in data[-_PDF_EOF_WINDOW:]
+        return Identified(PDF, cut_short=cut, damage="" if cut else pdf_damage(data))
     if data.startswith(b"\xff\xd8\xff"):
-        return Identified(JPEG, cut_short=not _jpeg_complete(data))
+        end = jpeg_end(data)
+        return Identified(JPEG, cut_short=end is None, damage="" if end is None else jpeg_damage(data, end))
     if data.startswith(_PNG_SIGNATURE):
         if data[12:16] != b"IHDR":
             return Identified(PNG, cut_short=True)
-        return Identified(PNG, cut_short=not _png_complete(data))
+        cut = not _png_complete(data)
+        return Identified(PNG, cut_short=cut, damage="" if cut else png_damage(data))
     if data[:4] in (b"II*\x00", b"MM\x00*"):
         return Identified(TIFF, cut_short=not _tiff_complete(data))
     if data[4:8] == b"ftyp":
@@ -89,34 +95,35 @@ def identify(data: bytes) -> Identified:
     return Identified(None, looks_like=_looks_like(data))
 
 
-def _jpeg_complete(data: bytes) -> bool:
-    """Walk the markers to the end-of-image marker (FF D9). Phone cameras may put more after it
-    (a motion photo's video), so the marker need not be the last two bytes; and a thumbnail
-    inside the EXIF block has its own FF D9, so finding one anywhere is not enough."""
+def jpeg_end(data: bytes) -> int | None:
+    """Walk the markers to the end-of-image marker (FF D9) and return where the image ends, or
+    None when it never does. Phone cameras may put more after it (a motion photo's video), so
+    the marker need not be the last two bytes; and a thumbnail inside the EXIF block has its own
+    FF D9, so finding one anywhere is not enough."""
     size, pos = len(data), 2
     while True:
         if pos + 1 >= size or data[pos] != 0xFF:
-            return False
+            return None
         marker = data[pos + 1]
         if marker == 0xFF:  # fill byte
             pos += 1
             continue
         if marker == 0xD9:
-            return True
+            return pos + 2
         if marker == 0x01 or 0xD0 <= marker <= 0xD7:  # markers without a length
             pos += 2
             continue
         if pos + 4 > size:
-            return False
+            return None
         pos += 2 + int.from_bytes(data[pos + 2:pos + 4], "big")
         if pos > size:
-            return False
+            return None
         if marker != 0xDA:  # start of scan: compressed data follows, up to the next marker
             continue
         while True:
             found = data.find(b"\xff", pos)
             if found < 0 or found + 1 >= size:
-                return False
+                return None
             following = data[found + 1]
             if following == 0x00 or 0xD0 <= following <= 0xD7:  # an escaped FF, or a restart
                 pos = found + 2
@@ -196,6 +203,8 @@ def _looks_like(data: bytes) -> str:
         return "a GIF image"
     if data.startswith(b"{\\rtf"):
         return "a rich text document (save it as PDF first)"
+    if data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower().startswith((b"<!doctype html", b"<html", b"<?xml", b"<svg")):
+        return "a web page or other markup (save it as PDF first)"
     return ""
 
 
