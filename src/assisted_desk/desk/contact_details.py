@@ -12,6 +12,7 @@ from datetime import date
 import phonenumbers
 
 from ..core.errors import ValidationError
+from ..core.validation import refuse_unstorable
 
 # The UK postcode shapes (A9 9AA, A99 9AA, A9A 9AA, AA9 9AA, AA99 9AA, AA9A 9AA) and GIR 0AA.
 _POSTCODE = re.compile(r"^(GIR0AA|[A-Z]{1,2}[0-9][0-9A-Z]?[0-9][A-Z]{2})$")
@@ -105,6 +106,7 @@ def check_email(text: str, *, field: str = "email") -> str:
     raw = (text or "").strip()
     if not raw:
         return ""
+    refuse_unstorable(raw, field=field, label="Email address")
     if len(raw) > 254 or not _EMAIL.match(raw) or ".." in raw or raw.split("@")[1].startswith("."):
         raise ValidationError(
             f"'{raw}' is not an email address. It should look like name@example.org: no spaces, one @, "

@@ -47,6 +47,19 @@ class SkippedRecord:
     id: str  # the record's id, or where it was when it had none ("page 2, item 3")
     problem: str
 
+    def __post_init__(self) -> None:
+        # A problem quotes what the directory sent, which may hold NUL, other controls or half an
+        # emoji: shown with a replacement mark, so the summary can be stored (audit) and shown.
+        object.__setattr__(self, "id", _printable(self.id))
+        object.__setattr__(self, "problem", _printable(self.problem))
+
+
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff]")
+
+
+def _printable(text: str) -> str:
+    return _UNPRINTABLE.sub("\ufffd", text)
+
 
 @dataclass(frozen=True)
 class ImportSummary:

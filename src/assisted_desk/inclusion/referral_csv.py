@@ -65,7 +65,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "reason": ("reason", "why"),
     "note": ("note", "notes", "comment", "comments"),
 }
-_FORMULA = re.compile(r"^(?:[=+@\t\r]|-[^\d\s])")
+# "-" starts a formula too ("-1+1", "-A1"), but not a plain negative number or "- called twice".
+_FORMULA = re.compile(r"^(?:[=+@\t\r]|-(?!\s|$|[\d.,]+(?:\s|$)))")
 _DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
 _YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T\s]\d{1,2}:\d{2}(?::\d{2})?)?$")
 

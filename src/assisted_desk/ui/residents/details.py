@@ -26,10 +26,12 @@ class ResidentDetails(QWidget):
         # Bold, at the size the desk's style sheet sets (which would win over setFont anyway).
         self.heading.setStyleSheet("font-weight: 600;")
         self.heading.setWordWrap(True)
+        self.heading.setTextFormat(Qt.TextFormat.PlainText)  # what was typed, never read as markup
         self.heading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.merged_note = QLabel()
         self.merged_note.setObjectName("mergedNote")
         self.merged_note.setWordWrap(True)
+        self.merged_note.setTextFormat(Qt.TextFormat.PlainText)
         self.merged_note.hide()
         self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -49,6 +51,7 @@ class ResidentDetails(QWidget):
         ):
             value = QLabel()
             value.setWordWrap(True)
+            value.setTextFormat(Qt.TextFormat.PlainText)  # "<b>Flat 2</b>" is an address, not bold text
             # Take the width the form has, and wrap within it: never a narrow column cut short.
             value.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
             value.setMinimumWidth(160)
