@@ -102,12 +102,16 @@ def test_the_audit_log_is_only_ever_added_to(services, admin):
     with pytest.raises(AuditLogIsAppendOnly):
         with services.db.unit_of_work() as session:
             session.delete(session.scalars(select(AuditEvent).limit(1)).one())
-    # ... nor a statement of its own.
+    # ... nor a statement of its own, built or written by hand.
     for statement in (update(AuditEvent).values(summary=""), delete(AuditEvent),
-                      update(AuditEvent.__table__).values(actor="someone else")):
+                      update(AuditEvent.__table__).values(actor="someone else"),
+                      text("UPDATE audit_event SET summary = ''"), text('delete from "audit_event"')):
         with pytest.raises(AuditLogIsAppendOnly):
             with services.db.engine.begin() as connection:
                 connection.execute(statement)
+    with pytest.raises(AuditLogIsAppendOnly):
+        with services.db.engine.begin() as connection:
+            connection.exec_driver_sql("DELETE FROM audit_event")
     assert services.audit.browse(admin, AuditFilter()).total == before
     assert "nothing happened" not in {e.summary for e in services.audit.browse(admin, AuditFilter()).entries}
     with services.db.engine.connect() as connection:  # reading is untouched

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Delete, Update, event, func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -46,12 +47,16 @@ class AuditLogIsAppendOnly(RuntimeError):
     """Something in the application tried to change or delete an audit event: a bug."""
 
 
-@event.listens_for(Engine, "before_execute")
-def _refuse_changing_the_audit_log(connection, statement, multiparams, params, execution_options):
-    """The audit log is only ever added to. Every statement the application sends (unit-of-work
-    flushes and bulk statements alike) passes here, so no service, however written, can edit or
-    remove who did what."""
-    if isinstance(statement, (Update, Delete)) and getattr(statement.table, "name", None) == AuditEvent.__tablename__:
+# UPDATE audit_event, DELETE FROM audit_event (quoted or not), as any statement reaches the driver.
+_CHANGES_AUDIT = re.compile(r'^\s*(?:UPDATE|DELETE\s+FROM)\s+(?:"?\w+"?\.)?"?audit_event"?(?:\s|$)', re.IGNORECASE)
+
+
+@event.listens_for(Engine, "before_cursor_execute", retval=False)
+def _refuse_changing_the_audit_log(connection, cursor, statement, parameters, context, executemany):
+    """The audit log is only ever added to. Every statement the application sends reaches the
+    driver through here — unit-of-work flushes, bulk statements and hand-written SQL alike — so no
+    service, however written, can edit or remove who did what."""
+    if _CHANGES_AUDIT.match(statement):
         raise AuditLogIsAppendOnly("The audit log is never changed or deleted by the application.")
 
 
