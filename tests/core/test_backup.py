@@ -90,6 +90,7 @@ def test_restore_keeps_the_replaced_database_and_swaps_atomically(live, paths, c
     assert not done.upgraded and done.schema_now == HEAD
     assert not Path(f"{live}-wal").exists() and not Path(f"{live}-shm").exists()
     assert live.stat().st_mode & 0o777 == mode
+    assert done.kept_copy.stat().st_mode & 0o777 == mode  # the copy kept is as private as the database
     assert leftovers(live.parent) == []
     with closing(sqlite3.connect(live)) as connection:
         action, summary = connection.execute("SELECT action, summary FROM audit_event").fetchone()

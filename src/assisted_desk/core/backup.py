@@ -110,8 +110,8 @@ def inspect_backup(path: Path) -> BackupFacts:
         staged = Path(folder) / "backup.sqlite"
         try:
             schema = _stage(path, staged)
-        except BaseException as exc:
-            raise _translated(exc, written=path, read=path, writing=False) from exc
+        except BaseException as exc:  # what fills up here is the temporary folder, not the backup's
+            raise _translated(exc, written=staged, read=path, writing=False) from exc
     return BackupFacts(path, schema, _head(), path.stat().st_size)
 
 
@@ -243,7 +243,14 @@ def _swap_in(staged: Path, database: Path, kept: Path | None) -> None:
             except sqlite3.DatabaseError:  # damaged: nothing to keep consistent, copy what is there
                 lock.close()
                 lock = None
-        kept.parent.mkdir(parents=True, exist_ok=True)
+        # The copy kept is as private as the database it is a copy of (a folder only this account
+        # opens, a file with the database's own permissions), whatever the umask says.
+        try:
+            kept.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            private = database.stat().st_mode & 0o777
+            os.close(os.open(kept, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except OSError as exc:  # the folder that cannot take the copy is the backups folder
+            raise _translated(exc, written=kept, read=database) from exc
         if lock is not None:
             try:
                 with files.closing(files.connect(database, "ro")) as live, files.closing(sqlite3.connect(kept)) as copy:
@@ -251,8 +258,10 @@ def _swap_in(staged: Path, database: Path, kept: Path | None) -> None:
             except sqlite3.DatabaseError as exc:
                 if _is_busy(exc):
                     raise
+                if _is_full(exc):
+                    raise _translated(exc, written=kept, read=database) from exc
                 files.remove_with_side_files(kept)
-                files.raw_copy(database, kept)  # damaged inside; out of WAL mode, the file is all there is
+                _copy_kept(database, kept)  # damaged inside; out of WAL mode, the file is all there is
             try:
                 lock.execute("BEGIN EXCLUSIVE")
             except sqlite3.OperationalError as exc:
@@ -260,7 +269,10 @@ def _swap_in(staged: Path, database: Path, kept: Path | None) -> None:
             if lock.execute("PRAGMA data_version").fetchone()[0] != before:
                 raise _in_use(database)
         else:
-            files.raw_copy(database, kept)
+            _copy_kept(database, kept)
+        for copied in (kept, Path(f"{kept}-wal")):
+            if copied.exists():
+                os.chmod(copied, private)
         files.sync_file(kept)
         files.remove_side_files(database)  # a stale -wal would be replayed onto the restored file
         os.replace(staged, database)
@@ -318,7 +330,7 @@ def _translated(exc: BaseException, *, written: Path, read: Path, writing: bool 
     where, folder = written, written.parent
     if isinstance(exc, sqlite3.DatabaseError) and any(w in said for w in ("not a database", "malformed")):
         return ValidationError(f"{read} is damaged: it fails SQLite's integrity check ({exc}), so it was not used.")
-    if "full" in said or getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+    if _is_full(exc):
         return EnvironmentFault(f"The disk holding {folder} is full: nothing was written there.",
                                 "Free some disk space or choose another place, then try again.")
     if isinstance(exc, sqlite3.OperationalError) and _is_busy(exc):
@@ -329,6 +341,17 @@ def _translated(exc: BaseException, *, written: Path, read: Path, writing: bool 
         return EnvironmentFault(f"{where} cannot be written ({reason}); nothing was changed there.",
                                 "Check the disk has free space and this account may write to the folder.")
     return EnvironmentFault(f"{where} cannot be read ({reason}).", "Check the file and its permissions.")
+
+
+def _copy_kept(database: Path, kept: Path) -> None:
+    try:
+        files.raw_copy(database, kept)
+    except OSError as exc:  # the folder that cannot take the copy is the backups folder
+        raise _translated(exc, written=kept, read=database) from exc
+
+
+def _is_full(exc: BaseException) -> bool:
+    return "full" in str(exc).lower() or getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
 def _in_use(database: Path) -> EnvironmentFault:
