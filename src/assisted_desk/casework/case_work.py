@@ -28,6 +28,9 @@ from .records import CaseRecord
 from .vocab import ActivityKind
 
 RECORD = "advocacy_case"
+# The audited changes that change the case row itself (notes, tasks, team and links do not).
+VERSION_MOVES = ("case.status_changed", "case.escalated", "case.handed_over", "case.reassigned", "case.restricted",
+                 "case.unrestricted", "case.closed", "case.reopened")
 CASE_OWNERS = frozenset(role for role, granted in PERMISSIONS.items() if Permission.WORK_CASES in granted)
 
 
@@ -64,7 +67,7 @@ class CaseWork:
 
     def _checked_case(self, session: Session, actor: Actor, case_id: int, version: int | None) -> tuple[Case, set[int]]:
         case, members = self._readable(session, actor, case_id)
-        check_version("case", case, version, RECORD)
+        check_version("case", case, version, RECORD, VERSION_MOVES)
         return case, members
 
     def _touch(self, case: Case, actor: Actor) -> None:

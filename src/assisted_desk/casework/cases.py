@@ -166,6 +166,7 @@ class CaseService(CaseActivities):
 
     def change_status(self, actor: Actor, case_id: int, to_status: str, note: str, version: int) -> CaseRecord:
         """Move to a status the case type allows from the current one. Closing is `close_case`."""
+        require(actor, Permission.WORK_CASES)  # the role first: before any input is judged
         note = clean_text(note, field="note", label="The note", max_length=2000, required=False)
         with self._unit() as session:
             case, _ = self._runnable(session, actor, case_id, version)

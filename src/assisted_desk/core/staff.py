@@ -63,44 +63,40 @@ def staff_record(staff: Staff) -> StaffRecord:
     )
 
 
-def check_version(kind: str, row, expected_version: int | None, record_type: str | None = None) -> None:
-    """Refuse to overwrite a record someone else saved since it was read. With `record_type` (as
-    the audit names it), the refusal also says what was changed since, from the audit log."""
+def check_version(kind: str, row, expected_version: int | None, record_type: str | None = None,
+                  changes: tuple[str, ...] = ()) -> None:
+    """Refuse to overwrite a record someone else saved since it was read. Given the audit's
+    `record_type` and the audit `changes` (actions) that move this record's version, the refusal
+    also says what the last of those was."""
     if expected_version is not None and row.version != expected_version:
-        changes = _changes_since(row, expected_version, record_type) if record_type else ""
+        said = _last_change(row, record_type, changes) if record_type and changes else ""
         raise ConflictError(
             f"This {kind} was changed by {row.updated_by} while you were editing it; "
-            f"your changes were not saved.{changes} Reload it and apply them again."
+            f"your changes were not saved.{said} Reload it and apply them again."
         )
 
 
-# Audit actions that read or refuse rather than change a record.
-_NOT_CHANGES = ("viewed", "exported", "restricted_opened", "refused", "content_viewed")
-
-
-def _changes_since(row, expected_version: int, record_type: str) -> str:
-    """The audited changes made after the version the person read, oldest first: every saved
-    change moves the version on by one and is audited in the same unit of work."""
+def _last_change(row, record_type: str, changes: tuple[str, ...]) -> str:
+    """The latest audited change of the kinds that move the version. Only those: a note added to
+    a case or a guide printed for a resident is audited on the record without changing it, and
+    naming one of those would hide the change that did."""
     from sqlalchemy.orm import object_session
 
     from .clock import local_text
     from .models import AuditEvent
 
     session = object_session(row)
-    missed = row.version - expected_version
-    if session is None or missed <= 0:
+    if session is None:
         return ""
     with session.no_autoflush:
-        events = session.scalars(
-            select(AuditEvent).where(AuditEvent.record_type == record_type, AuditEvent.record_id == str(row.id))
-            .order_by(AuditEvent.id.desc()).limit(missed + 20)).all()
-    changes = [e for e in events if not e.action.endswith(_NOT_CHANGES)][:missed]
-    if not changes:
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.record_type == record_type, AuditEvent.record_id == str(row.id),
+                                     AuditEvent.action.in_(changes))
+            .order_by(AuditEvent.id.desc()).limit(1)).first()
+    if event is None:
         return ""
-    said = "; ".join(
-        f"{e.actor} at {local_text(e.occurred_at)}: {e.action.split('.', 1)[-1].replace('_', ' ')}"
-        + (f" ({e.summary})" if e.summary else "") for e in reversed(changes))
-    return f" Changed since you opened it: {said}."
+    what = event.action.split(".", 1)[-1].replace("_", " ") + (f" ({event.summary})" if event.summary else "")
+    return f" The last change recorded: {event.actor} at {local_text(event.occurred_at)}, {what}."
 
 
 MAX_TARGET_WAIT = 120

@@ -193,7 +193,7 @@ class ResidentService:
             if row.merged_into_id is not None:
                 raise ValidationError(
                     f"This record was merged into record {row.merged_into_id}; change that one instead.")
-            check_version("resident's record", row, expected_version, "resident")
+            check_version("resident's record", row, expected_version, "resident", ("resident.updated",))
             changed = self._apply(row, clean)
             if not changed:
                 return resident_record(row)  # nothing to save, nothing to audit

@@ -67,6 +67,8 @@ from .referral_timeline import OPEN_REFERRAL  # importing it puts referrals on t
 from .referral_vocab import REFERRAL_PREFIX, DeliveryState, ReferralMethod, ReferralStatus, ServiceOffer, UpdateSource
 
 RECORD = "referral"
+# The audited changes that move a referral's version: each step of the loop, and sending it.
+STEPS = tuple(f"referral.{status.value}" for status in ReferralStatus) + ("referral.queued", "referral.shared")
 MAX_NEED_TEXT = 2000
 DEFAULT_LIST_LIMIT = 500
 
@@ -243,7 +245,7 @@ class ReferralService:
         require(actor, Permission.REFER_TO_PARTNERS)
         with self.db.unit_of_work() as session:
             row = self._row(session, referral_id)
-            check_version("referral", row, expected_version, "referral")
+            check_version("referral", row, expected_version, "referral", STEPS)
             if row.status == ReferralStatus.SENT.value:
                 when = f" on {long_date(row.sent_at)}" if row.sent_at else ""
                 raise ValidationError(f"Referral {row.reference} was already sent{when}.", field="status")
@@ -346,7 +348,7 @@ class ReferralService:
             raise ValidationError("Use Re-route to send the resident to another service instead.", field="status")
         with self.db.unit_of_work() as session:
             row = self._row(session, referral_id)
-            check_version("referral", row, expected_version, "referral")
+            check_version("referral", row, expected_version, "referral", STEPS)
             when = as_utc(happened_at) if happened_at is not None else None
             # apply_transition refuses a day before the latest step (the day it was made, at the
             # earliest) and puts one on that same day just after it.
@@ -376,7 +378,7 @@ class ReferralService:
         require(actor, Permission.REFER_TO_PARTNERS)
         with self.db.unit_of_work() as session:
             old = self._row(session, referral_id)
-            check_version("referral", old, expected_version, "referral")
+            check_version("referral", old, expected_version, "referral", STEPS)
             check_transition(old.status, ReferralStatus.REROUTED)
             if new_service_id == old.service_id:
                 raise ValidationError("Choose a different service to re-route to.", field="service")
