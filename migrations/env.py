@@ -15,6 +15,7 @@ from assisted_desk.inclusion import partner_models as _partner_models  # noqa: F
 from assisted_desk.inclusion import referral_models as _referral_models  # noqa: F401
 from assisted_desk.printing import print_models as _print_models  # noqa: F401
 from assisted_desk.casework import models as _case_models  # noqa: F401
+from assisted_desk.privacy import models as _privacy_models  # noqa: F401
 from assisted_desk.core.config import Paths, resolve_database_url
 from assisted_desk.core.db import Base, Database, UtcDateTime
 

@@ -122,6 +122,14 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=REPORT_FORMATS, help="pdf, csv or xlsx (default: from the "
                         "--out file's ending)")
     report.add_argument("--out", required=True, metavar="FILE", help="the file to write")
+
+    # Residents' rights and the embedded database's safety: each module adds its own commands
+    # (they import nothing heavy at module level).
+    from . import cli_backup, cli_export, cli_retention
+
+    cli_export.add_commands(commands)
+    cli_retention.add_commands(commands)
+    cli_backup.add_commands(commands)
     return parser
 
 
@@ -215,6 +223,11 @@ def run(args: argparse.Namespace) -> int:
 
     url = resolve_database_url(paths, args.database)
 
+    if command in ("backup", "restore"):
+        from .cli_backup import run_backup_command  # works on the file itself, not through services
+
+        return run_backup_command(args, paths, url)
+
     if command == "db" and args.db_command == "set-password":
         if url.get_backend_name() != "postgresql":
             raise ValidationError("Only a PostgreSQL database has a password; this one is a SQLite file.")
@@ -283,6 +296,14 @@ def _run_with_services(args: argparse.Namespace, command: str, services) -> int:
         from .cli_report import run_report  # the reporting layers load only for this command
 
         return run_report(args, services, actor)
+    if command == "export":
+        from .cli_export import run_export
+
+        return run_export(args, services, actor)
+    if command in ("retention", "erase", "legal-hold"):
+        from .cli_retention import run_retention_command
+
+        return run_retention_command(args, services, actor)
     if command == "site":
         if args.site_command == "list":
             for site in services.staff.list_sites():

@@ -45,6 +45,8 @@ from .inclusion.referral_csv import PartnerUpdatesImport
 from .inclusion.referral_sender import ReferralSender
 from .inclusion.referrals import ReferralService
 from .printing.print_records import PrintLog
+from .privacy.erasure import ErasureService
+from .privacy.retention import RetentionService
 from .privacy.subject_access import SubjectAccessService
 from .reporting.desk import DeskReport
 from .reporting.referrals import ReferralReport
@@ -88,6 +90,8 @@ class Services:
     case_figures: CaseSlaFigures  # on-time first response and resolution, escalations: for reports
     reports: ReportService  # referral outcomes, skills progress, desk performance; disclosure-controlled
     preferences: PreferenceService  # each person's remembered choices (report filters)
+    erasure: ErasureService  # erasing a resident at their request; legal holds
+    retention: RetentionService  # how long records are kept, and the sweep that anonymises
     subject_access: SubjectAccessService  # everything held about a resident, for subject access
     notice: str = ""  # something the person should know about how the database was opened
 
@@ -175,5 +179,7 @@ def open_services(
         case_figures=CaseSlaFigures(db, clock),
         reports=ReportService(db, clock, settings, [ReferralReport(), SkillsReport(skills.frameworks), DeskReport()]),
         preferences=PreferenceService(db, clock),
+        erasure=ErasureService(db, clock),
+        retention=RetentionService(db, clock),
         subject_access=SubjectAccessService(db, clock),
     )

@@ -221,6 +221,21 @@ def test_the_audit_of_views_and_changes_is_in_and_the_export_is_audited(built):
     assert "Łukasz" not in exported[-1].summary and "contacts" in exported[-1].summary
 
 
+def test_what_an_export_reads_beyond_the_role_is_recorded_where_such_readings_always_are(built):
+    """An administrator does not read cases and a service manager does not see equality answers;
+    subject access needs both, so the export records the restricted case as opened (its access
+    log) and the equality answers as viewed, naming the export."""
+    services, world, _ = built
+    services.subject_access.export(world.admin, world.resident_id)
+    [case] = [c for c in services.subject_access.export(world.admin, world.resident_id).data["cases"]
+              if c["restricted"]]
+    log = services.cases.access_log(world.manager, case["id"])
+    assert ("Administrator", "Opened") in {(entry.role, entry.what) for entry in log}
+    viewed = [e for e in services.audit.browse(world.admin, _filter("resident.equality_viewed")).entries
+              if e.record_id == str(world.resident_id) and e.actor == "admin"]
+    assert viewed and "subject access export" in viewed[0].summary
+
+
 def _filter(action: str):
     from assisted_desk.core.audit import AuditFilter
 
@@ -250,8 +265,8 @@ def test_the_archive_holds_json_pdf_and_files_and_round_trips(built, tmp_path, a
     pdf_path.write_bytes(pdf_bytes)
     text = whole_text(pdf_path)
     for expected in ("Everything we hold about you", "Łukasz Żółć", "Contacts with the desk", world.case_reference,
-                     "Asked about council tax", "Who looked at or changed your records", "પ્રિયા પટેલ",
-                     "Left out because it is about other people", "resident.merged"):
+                     "Asked about council tax", "Who changed or looked at your records", "પ્રિયા પટેલ",
+                     "Left out because it is about other people", "— merged away —"):
         assert expected in text, expected
     for secret in (THIRD_PARTY_NOTE, RESTRICTED_WHY, "priya@example.org"):
         assert secret not in text
@@ -301,6 +316,9 @@ def test_a_failed_write_leaves_nothing_behind(built, tmp_path, monkeypatch):
     with pytest.raises(EnvironmentFault, match="No space left on device"):
         services.subject_access.write_archive(world.manager, world.resident_id, out)
     assert os.listdir(tmp_path) == []
+    [said] = [e for e in services.audit.browse(world.admin, _filter("resident.export_not_written")).entries
+              if e.record_id == str(world.resident_id)][:1]
+    assert said.actor == "manager" and "nothing was handed over" in said.summary
     monkeypatch.undo()
     with pytest.raises(ValidationError, match="does not exist"):
         services.subject_access.write_archive(world.manager, world.resident_id, tmp_path / "missing" / "x.zip")

@@ -123,7 +123,7 @@ def test_tables_are_set_up_for_keyboard_and_screen_readers(page):
     assert page.tabs.accessibleName()
     assert [page.tabs.tabText(i) for i in range(page.tabs.count())] == [
         "&Staff", "S&ites", "A&udit log", "Desk settin&gs", "Service &catalogue", "&Back office", "&Reports", "Case t&ypes",
-        "Ban&k holidays"]
+        "Ban&k holidays", "Residents' &data"]
 
 
 def test_filter_box_narrows_staff_in_any_column_whatever_the_case(qtbot, page, services, admin):

@@ -55,7 +55,7 @@ def test_a_manager_exports_everything_held_by_keyboard(qtbot, services, admin, r
     with zipfile.ZipFile(written) as archive:
         assert json.loads(archive.read("subject-access.json"))["resident_id"] == resident.id
     text = page.message.text()
-    assert text.startswith(f"Saved everything held about Łukasz Żółć to {written}: a ") and "0 attachment" in text
+    assert text.startswith(f"Saved everything held about Łukasz Żółć to {written}: a ") and "and 0 attachments." in text
     assert export.button.isEnabled()
     save_png(page, artifacts, "residents-subject-access.png")
 
@@ -84,3 +84,16 @@ def test_cancelling_the_dialog_does_nothing(qtbot, services, admin, resident, mo
 def test_roles_without_the_permission_do_not_see_the_button(qtbot, services, admin, role):
     page = shown(qtbot, ResidentsPage(services, make_actor(services, admin, role.value, role)), 1100, 720)
     assert not page.subject_access.button.isVisible()
+
+
+def test_a_name_without_zip_never_silently_replaces_the_zip_beside_it(qtbot, services, admin, resident, tmp_path,
+                                                                      monkeypatch):
+    kept = tmp_path / "sar.zip"
+    kept.write_bytes(b"someone else's archive")
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (str(tmp_path / "sar"), "Zip archives (*.zip)"))
+    page = shown(qtbot, ResidentsPage(services, admin), 1100, 720)
+    page.show_resident(resident.id)
+    page.subject_access.button.click()
+    assert not page.subject_access.running
+    assert "already exists, and nothing was saved" in page.message.text()
+    assert kept.read_bytes() == b"someone else's archive"

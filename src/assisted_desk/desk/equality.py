@@ -111,6 +111,8 @@ class EqualityMonitoring:
             if resident.merged_into_id is not None:
                 raise ValidationError(
                     f"This record was merged into record {resident.merged_into_id}; record the answers there.")
+            if resident.erased_at is not None:  # privacy/erasure.py: the kept answers are counts now
+                raise ValidationError("This record was erased at the resident's request; it cannot be changed.")
             row = session.get(ResidentEquality, resident_id)
             now = self.clock.now()
             if row is None:

@@ -166,6 +166,10 @@ class ResidentMerges:
                 raise ValidationError(
                     f"{_name(survivor)} (record {survivor.id}) was itself merged into record "
                     f"{survivor.merged_into_id}; keep that record instead.", field="survivor")
+            for row in (survivor, merged):
+                if row.erased_at is not None:  # privacy/erasure.py: an erased stub takes no history
+                    raise ValidationError(f"Record {row.id} was erased at the resident's request; it cannot be "
+                                          "merged.", field="survivor" if row is survivor else "merged")
             if merged.merged_into_id is not None:
                 raise ValidationError(
                     f"{_name(merged)} (record {merged.id}) was already merged into record "

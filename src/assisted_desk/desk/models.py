@@ -41,6 +41,10 @@ class Resident(Base):
     last_contact_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("resident.id"), nullable=True)
     registered_site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id"), nullable=True)
+    # Erased (privacy/erasure.py): an anonymised stub kept so reports' counts stay whole;
+    # never found, edited or merged again.
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    erased_by: Mapped[str] = mapped_column(String(120), default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_by: Mapped[str] = mapped_column(String(120))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

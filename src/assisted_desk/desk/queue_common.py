@@ -15,6 +15,7 @@ from ..core.errors import NotFound, PermissionDenied, ValidationError
 from ..core.models import AuditEvent, Site, Staff
 from ..core.security import PERMISSIONS, Actor, Permission, Role
 from .models import Resident
+from .representatives import ERASED
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,8 @@ def resident_for(session: Session, resident_id: int) -> Resident:
         resident = session.get(Resident, resident.merged_into_id)
     if resident is None:
         raise NotFound("That resident's record no longer exists; search for them again.")
+    if resident.erased_at is not None:
+        raise NotFound(ERASED)
     return resident
 
 

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..core.clock import Clock
-from .models import RecordReference
+from ..core.errors import NotFound, ValidationError
+from .models import RecordReference, Resident
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _TYPED = re.compile(r"^\s*([A-Za-z]{2})\s*-?\s*([0-9A-Za-z]{4})\s*-?\s*([0-9A-Za-z]{2})\s*$")
@@ -66,3 +67,31 @@ def find_reference(session: Session, text: str) -> RecordReference | None:
     if reference is None:
         return None
     return session.scalar(select(RecordReference).where(RecordReference.reference == reference))
+
+
+_RECORD_NUMBER = re.compile(r"^\s*(?:record\s*)?#?\s*(\d{1,12})\s*$", re.IGNORECASE)
+
+
+def resident_by_reference(session: Session, text: str) -> Resident:
+    """The resident behind what an administrator types: a record number ("1234", "Record 1234",
+    as the resident's details show it) or a reference the resident quotes (AD-7K3P-9Q, RQ-...,
+    CS-..., RF-...). Says what was wrong with anything that finds nobody."""
+    typed = (text or "").strip()
+    number = _RECORD_NUMBER.match(typed)
+    if number:
+        row = session.get(Resident, int(number.group(1)))
+        if row is None:
+            raise NotFound(f"There is no resident with record number {number.group(1)}. The number is shown as "
+                           "'Record' on the resident's details.")
+        return row
+    if parse_reference(typed) is None:
+        raise ValidationError(f"'{typed}' is neither a record number nor a reference. Give the resident's record "
+                              "number (shown as 'Record' on their details, e.g. 1234) or a reference they quote, "
+                              "such as AD-7K3P-9Q.", field="reference")
+    found = find_reference(session, typed)
+    if found is None:
+        raise NotFound(f"No record has the reference {parse_reference(typed)}. Check it with the resident, or give "
+                       "their record number instead.")
+    if found.resident_id is None:
+        raise NotFound(f"{found.reference} is a contact with nobody registered: there is no resident to act on.")
+    return session.get(Resident, found.resident_id)

@@ -27,13 +27,20 @@ from .vocab import RepresentativeKind
 
 
 def open_resident(session: Session, resident_id: int | None) -> Resident:
-    """The resident a request is about; refuses one that does not exist or was merged away."""
+    """The resident a request is about; refuses one that does not exist, was merged away, or was
+    erased at their request (privacy/erasure.py: nothing new may be added to an erased stub)."""
     resident = session.get(Resident, resident_id) if resident_id is not None else None
     if resident is None:
         raise NotFound("That resident's record no longer exists.")
+    if resident.erased_at is not None:
+        raise NotFound(ERASED)
     if resident.merged_into_id is not None:
         raise NotFound(f"{full_name(resident)}'s record was merged into another one; open that record instead.")
     return resident
+
+
+ERASED = ("This record was erased at the resident's request, so nothing can be added to it. If they are here "
+          "again, register them as new.")
 
 
 def full_name(resident: Resident) -> str:

@@ -70,6 +70,7 @@ class ResidentRecord:
     updated_at: datetime
     updated_by: str
     version: int
+    erased_at: datetime | None = None  # erased at the resident's request (privacy/erasure.py): a stub
 
     @property
     def name(self) -> str:
@@ -105,7 +106,7 @@ def resident_record(row: Resident) -> ResidentRecord:
         row.library_card, row.preferred_language, row.interpreter_needed, row.accessibility_needs,
         ContactMethod(row.preferred_contact) if row.preferred_contact else None, row.last_contact_at,
         row.merged_into_id, row.registered_site_id, row.created_at, row.created_by, row.updated_at,
-        row.updated_by, row.version,
+        row.updated_by, row.version, row.erased_at,
     )
 
 
@@ -193,6 +194,8 @@ class ResidentService:
             if row.merged_into_id is not None:
                 raise ValidationError(
                     f"This record was merged into record {row.merged_into_id}; change that one instead.")
+            if row.erased_at is not None:  # privacy/erasure.py: nothing personal may come back
+                raise ValidationError("This record was erased at the resident's request; it cannot be changed.")
             check_version("resident's record", row, expected_version, "resident", ("resident.updated",))
             changed = self._apply(row, clean)
             if not changed:

@@ -246,11 +246,12 @@ def _intersection(found: list[Criterion], chosen: tuple[int, ...]) -> Select | C
 def page_statement(found: list[Criterion], plan: Plan, *, limit: int, offset: int = 0) -> Select:
     """One page of matches, best first (see the module's docstring for the two shapes)."""
     not_merged = _unindexed(RESIDENT.c.merged_into_id.is_(None))
+    not_erased = _unindexed(RESIDENT.c.erased_at.is_(None))  # a reference quoted still finds no stub
     others = [c.check for i, c in enumerate(found) if i not in plan.intersected]
     if plan.walk:
         listed = [func.coalesce(RESIDENT.c.id, RESIDENT.c.id).in_(found[i].ids) for i in plan.intersected]
-        where = [not_merged, *listed, *others]
+        where = [not_merged, not_erased, *listed, *others]
     else:
-        where = [not_merged, RESIDENT.c.id.in_(_intersection(found, plan.intersected)), *others]
+        where = [not_merged, not_erased, RESIDENT.c.id.in_(_intersection(found, plan.intersected)), *others]
     query = select(*SHOWN).where(*where).order_by(*ORDER).limit(limit)
     return query.offset(offset) if offset else query

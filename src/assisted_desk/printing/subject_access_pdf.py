@@ -45,6 +45,8 @@ SECTIONS = (
     ("assessments", "Digital skills assessments", "Your answers, barriers, goals and results.", "Assessment"),
     ("referrals", "Referrals to partners", "Where you were referred and what happened.", "Referral"),
     ("prints", "Printed documents", "Guides, plans and slips printed or saved for you.", "Print"),
+    ("legal_holds", "Legal holds", "While a hold is in place your records are kept, even if you ask for them to be "
+     "erased, because a legal claim needs them.", "Hold"),
 )
 _SKIPPED = {"id", "resident_id", "resident_record_id", "file", "format", "format_version"}
 _LABELS = {
@@ -175,12 +177,15 @@ def _section(data: dict, key: str, heading: str, about: str, singular: str, styl
 
 
 def _audit(data: dict, style: PageStyle, width: float) -> list[Flowable]:
-    story = _heading("Who looked at or changed your records", style, width)
-    story.append(TextBlock("Every time staff viewed, changed or exported your records, oldest first.",
+    story = _heading("Who changed or looked at your records", style, width)
+    story.append(TextBlock("Every change to your records and every export of them, oldest first, and the times "
+                           "staff looked at the parts we always record looking at: your equality answers, "
+                           "restricted cases and files opened. Looking at your everyday details is not recorded.",
                            style.body_size, style.body_leading, space_after=style.space_after))
     for event in data.get("audit", []):
         who = f"{event['actor']} ({event['role']})" if event.get("role") else event["actor"]
-        line = f"{local_text(datetime.fromisoformat(event['occurred_at']))} — {who} — {event['action']} — " \
+        what = event["action"].split(".", 1)[-1].replace("_", " ")
+        line = f"{local_text(datetime.fromisoformat(event['occurred_at']))} — {who} — {what} — " \
                f"{event['record_type'].replace('_', ' ')} {event['record_id']}"
         if event.get("summary"):
             line += f": {event['summary']}"

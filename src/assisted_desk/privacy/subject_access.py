@@ -18,7 +18,7 @@ a person, site or service, `<name>_name`. Rows say which record they are held un
   `callbacks` (+ `attempts`), `requests` (+ `history`), `attachments` (+ `file`, the name in the
   archive, or null once removed), `cases` (+ `activities`, `team`, `internal_lines_withheld`),
   `assessments` (+ `answers`, `barriers`, `goals`, `result_levels`), `referrals` (+ `history`),
-  `prints`: the rows of each kind, oldest first
+  `prints`, `legal_holds`: the rows of each kind, oldest first
 - `audit`: every audit event about the resident and these records: when, who, role, site,
   action, record, and the event's summary (which never holds values)
 - `withheld`: what was left out because it is about other people, how many, and why"""
@@ -28,7 +28,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import re
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -36,6 +35,8 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from ..casework.case_work import RECORD as CASE_RECORD
+from ..casework.cases import OPENED_RESTRICTED
 from ..core.audit import record_audit
 from ..core.clock import Clock
 from ..core.db import Database
@@ -43,7 +44,7 @@ from ..core.errors import EnvironmentFault, NotFound, ValidationError
 from ..core.security import Actor, Permission, require
 from ..desk.merge import RESIDENT_LINKS
 from ..desk.models import Resident
-from ..desk.references import find_reference, parse_reference
+from ..desk.references import resident_by_reference
 from . import subject_access_rows as rows
 
 FORMAT = "assisted-desk/subject-access"
@@ -59,7 +60,6 @@ _WITHHELD_WORDS = {
     "representative.email": "A representative's email address: their details, not the resident's.",
     "representative.address": "A representative's address: their details, not the resident's.",
 }
-_RECORD_NUMBER = re.compile(r"^\s*(?:record\s*)?#?\s*(\d{1,12})\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -115,28 +115,8 @@ class SubjectAccessService:
         gives the record it was merged into. Refuses without the export permission, and says
         what was wrong with anything it cannot find."""
         require(actor, Permission.EXPORT_PERSONAL_DATA)
-        typed = (text or "").strip()
-        number = _RECORD_NUMBER.match(typed)
         with self.db.unit_of_work() as session:
-            if number:
-                resident = session.get(Resident, int(number.group(1)))
-                if resident is None:
-                    raise NotFound(f"There is no resident with record number {number.group(1)}. The number is "
-                                   "shown as 'Record' on the resident's details.")
-            else:
-                if parse_reference(typed) is None:
-                    raise ValidationError(
-                        f"'{typed}' is neither a record number nor a reference. Give the resident's record number "
-                        "(shown as 'Record' on their details, e.g. 1234) or a reference they quote, such as "
-                        "AD-7K3P-9Q.", field="reference")
-                found = find_reference(session, typed)
-                if found is None:
-                    raise NotFound(f"No record has the reference {parse_reference(typed)}. Check it with the "
-                                   "resident, or give their record number instead.")
-                if found.resident_id is None:
-                    raise NotFound(f"{found.reference} is a contact with nobody registered: no resident's data "
-                                   "hangs off it.")
-                resident = session.get(Resident, found.resident_id)
+            resident = resident_by_reference(session, text)
             merged_from = None
             if resident.merged_into_id is not None:
                 merged_from = resident.id
@@ -152,6 +132,7 @@ class SubjectAccessService:
             pack = self._collect(session, actor, resident_id)
             record_audit(session, self.clock, actor, "resident.exported", "resident", resident_id,
                          _audit_words(pack, archive=False))
+            _record_what_was_read(session, self.clock, actor, pack)
         return pack
 
     def write_archive(self, actor: Actor, resident_id: int, path: str | os.PathLike) -> ArchiveResult:
@@ -191,9 +172,11 @@ class SubjectAccessService:
             with self.db.unit_of_work() as session:
                 record_audit(session, self.clock, actor, "resident.exported", "resident", resident_id,
                              _audit_words(pack, archive=True))
+                _record_what_was_read(session, self.clock, actor, pack)
             os.replace(temp, target)
         except OSError as exc:
             _remove(temp)
+            self._record_not_written(actor, resident_id)
             raise EnvironmentFault(f"Cannot write {target}: {exc.strerror or exc}.",
                                    "Check there is room on the disk and that the folder may be written to.") from exc
         except BaseException:
@@ -204,6 +187,16 @@ class SubjectAccessService:
                              sum(item["count"] for item in pack.data["withheld"]))
 
     # ---- gathering -------------------------------------------------------------------------------
+
+    def _record_not_written(self, actor: Actor, resident_id: int) -> None:
+        """The export was recorded as prepared, then the file could not be put in place: say so
+        in the audit too, unless the database is out of reach as well."""
+        try:
+            with self.db.unit_of_work() as session:
+                record_audit(session, self.clock, actor, "resident.export_not_written", "resident", resident_id,
+                             "the archive could not be written; nothing was handed over")
+        except EnvironmentFault:
+            pass
 
     def _collect(self, session: Session, actor: Actor, resident_id: int) -> SubjectAccessPack:
         resident = session.get(Resident, resident_id)
@@ -246,9 +239,23 @@ class SubjectAccessService:
         return SubjectAccessPack(resident_id, _name(resident), data, tuple(files))
 
 
+def _record_what_was_read(session, clock, actor: Actor, pack: SubjectAccessPack) -> None:
+    """An export reads what the exporter's role may not open elsewhere: an administrator does not
+    read cases, a service manager does not see equality answers. Subject access needs all of it, so
+    it is read — and recorded where those readings are always recorded: in each restricted case's
+    access log, and as a viewing of the equality answers."""
+    for case in pack.data.get("cases", ()):
+        if case.get("restricted"):
+            record_audit(session, clock, actor, OPENED_RESTRICTED, CASE_RECORD, case["id"],
+                         f"{case.get('reference', '')} read for a subject access export".strip())
+    if pack.data.get("equality"):
+        record_audit(session, clock, actor, "resident.equality_viewed", "resident", pack.resident_id,
+                     "read for a subject access export")
+
+
 def _audit_words(pack: SubjectAccessPack, *, archive: bool) -> str:
     """Counts only: the audit never holds the data (nor the file's name, which may hold a name)."""
-    what = "archive written" if archive else "read for subject access"
+    what = "archive prepared (written only if this is recorded)" if archive else "read for subject access"
     return (f"{what}: {pack.count('contacts')} contacts, {pack.count('cases')} cases, {len(pack.files)} "
             f"attachments, {pack.count('audit')} audit events, {pack.count('merged_records')} merged records")
 

@@ -56,6 +56,9 @@ SECTIONS: dict[str, str] = {
     "skills_assessment": "assessments",
     "referral": "referrals",
     "print_record": "prints",
+    # A hold keeps their records from erasure while a claim runs: they are told it exists and why
+    # (the audit, which they also get, names it anyway).
+    "legal_hold": "legal_holds",
 }
 
 # Rows that hang off a section's rows: (model, column pointing at the parent, key in the parent).

@@ -36,8 +36,10 @@ from .workers import run_in_background
 CONNECTION_CHECK_MS = 30_000
 RECONNECT_CHECK_MS = 10_000  # while the database is out of reach: try again sooner
 
+# A service manager places legal holds, so the Admin area opens for them with that one tab.
 ADMIN_PERMISSIONS = (Permission.MANAGE_STAFF, Permission.MANAGE_SITES, Permission.VIEW_AUDIT,
-                     Permission.MANAGE_SETTINGS)
+                     Permission.MANAGE_SETTINGS, Permission.PLACE_LEGAL_HOLDS, Permission.ERASE_RESIDENTS,
+                     Permission.MANAGE_RETENTION)
 
 
 @dataclass(frozen=True)

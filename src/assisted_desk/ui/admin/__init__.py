@@ -75,6 +75,14 @@ class AdminPage(QWidget):
             self._add_tab(self.case_types_tab, self.tr("Case t&ypes"), self.tr("Case types"))
             self.bank_holidays_tab = BankHolidaysTab(services, actor)
             self._add_tab(self.bank_holidays_tab, self.tr("Ban&k holidays"), self.tr("Bank holidays"))
+        self.privacy_tab = None  # retention, legal holds and erasure (issue 10)
+        if any(actor.may(p) for p in (Permission.MANAGE_RETENTION, Permission.PLACE_LEGAL_HOLDS,
+                                      Permission.ERASE_RESIDENTS)):
+            from .privacy import ResidentsDataTab
+
+            self.privacy_tab = ResidentsDataTab(services, actor)
+            self._add_tab(self.privacy_tab, self.tr("Residents' &data"), self.tr("Residents' data"))
+            self.privacy_tab.refresh()
 
         layout = QVBoxLayout(self)
         layout.addWidget(title)

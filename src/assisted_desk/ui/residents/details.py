@@ -88,7 +88,12 @@ class ResidentDetails(QWidget):
             return
         self.heading.setText(record.display_name)
         self.heading.setAccessibleName(self.tr("Resident: {0}").format(record.display_name))
-        if record.merged_into_id is not None:
+        if record.erased_at is not None:
+            self.merged_note.setText(self.tr("This record was erased on {0} at the resident's request; nothing can "
+                                             "be added to it. If they come back, register them as new.")
+                                     .format(local_text(record.erased_at)))
+            self.merged_note.show()
+        elif record.merged_into_id is not None:
             self.merged_note.setText(self.tr("This record was merged into record {0}; its history is there now.")
                                      .format(record.merged_into_id))
             self.merged_note.show()

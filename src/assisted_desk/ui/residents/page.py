@@ -97,8 +97,13 @@ class ResidentsPage(QWidget):
         right_layout.addWidget(scroll, 1)
         right_layout.addWidget(self.open_survivor, 0, Qt.AlignmentFlag.AlignLeft)
         right_layout.addLayout(actions)
-        right_layout.addWidget(self.case_button, 0, Qt.AlignmentFlag.AlignLeft)  # a row of its own: never clipped
-        right_layout.addWidget(self.subject_access.button, 0, Qt.AlignmentFlag.AlignLeft)
+        # A row of their own, so the row above is never clipped; side by side, so the details above
+        # keep their height.
+        more = QHBoxLayout()
+        more.addWidget(self.case_button)
+        more.addWidget(self.subject_access.button)
+        more.addStretch(1)
+        right_layout.addLayout(more)
         right_layout.addWidget(self.message)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -160,7 +165,7 @@ class ResidentsPage(QWidget):
     def show_record(self, record: ResidentRecord | None) -> None:
         self.record = record
         self.details.show_record(record, self.services.clock.now().astimezone(LONDON).date())
-        live = record is not None and record.merged_into_id is None
+        live = record is not None and record.merged_into_id is None and record.erased_at is None
         for push in (self.serve_button, self.edit_button, self.equality_button, self.merge_button, self.case_button):
             push.setEnabled(live)
         self.subject_access.set_enabled(live)

@@ -47,6 +47,10 @@ class SubjectAccessExport(QObject):
             str(Path.home() / f"subject-access-record-{record.id}.zip"), self.tr("Zip archives (*.zip)"))
         if path and not path.lower().endswith(".zip"):
             path += ".zip"
+            if Path(path).exists():  # the dialog asked about the name typed, not this one
+                self.message.show_error(self.tr("{0} already exists, and nothing was saved. Choose it in the "
+                                                "dialog to replace it, or give another name.").format(path))
+                return ""
         return path
 
     def export(self) -> None:
@@ -63,7 +67,8 @@ class SubjectAccessExport(QObject):
 
         def done(result) -> None:
             self._ended()
-            attachments = self.tr("%n attachment(s)", "", result.attachments)
+            attachments = (self.tr("1 attachment") if result.attachments == 1
+                           else self.tr("{0} attachments").format(result.attachments))
             self.message.show_info(self.tr("Saved everything held about {0} to {1}: a {2}-page PDF, the same as "
                                            "JSON, and {3}.").format(result.resident_name, result.path,
                                                                      result.pdf_pages, attachments))

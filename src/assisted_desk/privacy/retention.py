@@ -1,0 +1,341 @@
+"""Retention: how long each kind of record is kept after the resident's last contact, and the
+sweep that anonymises what has been kept long enough.
+
+Periods are months, stored as shared settings (`retention_months.<kind>`), set by an
+administrator (validated, audited). The sweep anonymises through the same code as erasure at a
+resident's request, so its rules and the reports' counts are the same. A dry run (`plan`) lists
+what would go and changes nothing, not even the audit. A resident under a legal hold, with an
+open advocacy case, or with a request or referral waiting in the outbox is held back, and the
+plan says why. Each resident swept is audited on their record, and the sweep as a whole once.
+"Last contact" is the record's last contact, or its registration when there was none."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, union
+from sqlalchemy.orm import Session
+
+from ..casework.models import Case, CaseActivity
+from ..casework.vocab import CLOSED
+from ..core.audit import record_audit
+from ..core.clock import LONDON, Clock, local_text
+from ..core.db import Database
+from ..core.errors import ValidationError
+from ..core.models import AppSetting
+from ..core.security import Actor, Permission, require
+from ..desk.attachment_models import Attachment
+from ..desk.models import Interaction, Resident
+from ..desk.submission_models import Submission
+from ..inclusion.models import SkillsAssessment
+from ..inclusion.referral_models import Referral
+from .erasure import active_hold, erase_in_session, open_cases, refusal
+from .erasure_rules import (anonymise_cases, anonymise_skills_and_referrals, delete_attachments,
+                            skills_and_referral_text_left)
+from .models import LegalHold
+
+MAX_MONTHS = 240  # 20 years: longer is not retention, it is keeping for ever
+
+
+@dataclass(frozen=True)
+class RetentionKind:
+    key: str
+    label: str
+    default_months: int
+    measured_from: str  # "last contact" or "closing"
+    what_goes: str
+
+
+# The defaults and why they are what they are: README.md, "Retention".
+KINDS: tuple[RetentionKind, ...] = (
+    RetentionKind("residents", "Resident records and contacts", 72, "last contact",
+                  "the whole record anonymised, as erasure does"),
+    RetentionKind("attachments", "Attachments (copies of documents)", 12, "last contact",
+                  "files deleted"),
+    RetentionKind("skills_referrals", "Skills assessments and referrals", 36, "last contact",
+                  "own words in assessments and referrals emptied; levels and outcomes kept"),
+    RetentionKind("closed_cases", "Closed advocacy cases", 72, "closing",
+                  "case summary, notes and files removed; dates, statuses and outcome kept"),
+)
+_KIND = {kind.key: kind for kind in KINDS}
+
+
+def setting_key(kind: str) -> str:
+    return f"retention_months.{kind}"
+
+
+@dataclass(frozen=True)
+class RetentionPeriod:
+    kind: RetentionKind
+    months: int
+
+    @property
+    def is_default(self) -> bool:
+        return self.months == self.kind.default_months
+
+
+@dataclass(frozen=True)
+class RetentionItem:
+    kind: RetentionKind
+    resident_id: int
+    since: datetime  # the last contact (or, for cases, the latest closing) the period runs from
+    count: int  # things that go: files, cases, assessments and referrals; 1 for a whole record
+
+    @property
+    def reference(self) -> str:
+        return f"Record {self.resident_id}"
+
+
+@dataclass(frozen=True)
+class HeldBack:
+    resident_id: int
+    kinds: tuple[str, ...]  # labels of the kinds that are due
+    reason: str
+
+
+@dataclass(frozen=True)
+class RetentionPlan:
+    at: datetime
+    periods: tuple[RetentionPeriod, ...]
+    items: tuple[RetentionItem, ...]
+    held_back: tuple[HeldBack, ...]
+
+    def counts(self) -> dict[str, int]:
+        """Residents due, per kind key."""
+        totals = {kind.key: 0 for kind in KINDS}
+        for item in self.items:
+            totals[item.kind.key] += 1
+        return totals
+
+
+@dataclass(frozen=True)
+class RetentionResult:
+    plan: RetentionPlan
+    done: tuple[RetentionItem, ...]
+    skipped: tuple[HeldBack, ...]  # due, but held back when the sweep reached them
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same London day and time `months` earlier (the 31st becomes the month's last day)."""
+    local = moment.astimezone(LONDON)
+    total = local.year * 12 + local.month - 1 - months
+    year, month = divmod(total, 12)
+    day = min(local.day, calendar.monthrange(year, month + 1)[1])
+    return local.replace(year=year, month=month + 1, day=day)
+
+
+def _last_contact():
+    return func.coalesce(Resident.last_contact_at, Resident.created_at)
+
+
+def _live():
+    return (Resident.erased_at.is_(None), Resident.merged_into_id.is_(None))
+
+
+class RetentionService:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    # ---- periods -------------------------------------------------------------------------------
+
+    def periods(self) -> tuple[RetentionPeriod, ...]:
+        """Each kind's period in months (its default when never set). No permission needed: the
+        periods are policy, not personal data."""
+        with self.db.unit_of_work() as session:
+            return self._periods(session)
+
+    @staticmethod
+    def _periods(session: Session) -> tuple[RetentionPeriod, ...]:
+        stored = dict(session.execute(select(AppSetting.key, AppSetting.value).where(
+            AppSetting.key.in_([setting_key(kind.key) for kind in KINDS]))).all())
+        periods = []
+        for kind in KINDS:
+            try:
+                months = int(stored.get(setting_key(kind.key), kind.default_months))
+            except ValueError:
+                months = kind.default_months
+            periods.append(RetentionPeriod(kind, months if 1 <= months <= MAX_MONTHS else kind.default_months))
+        return tuple(periods)
+
+    def set_periods(self, actor: Actor, months: dict[str, int]) -> tuple[RetentionPeriod, ...]:
+        """Set the periods given (kind key -> months); each change audited as old -> new.
+        Refuses without manage-retention, an unknown kind, and a period outside 1 to 240 months."""
+        require(actor, Permission.MANAGE_RETENTION)
+        for key, value in months.items():
+            kind = _KIND.get(key)
+            if kind is None:
+                raise ValidationError(f"'{key}' is not a kind of record with a retention period: "
+                                      f"{', '.join(_KIND)}.", field=key)
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_MONTHS:
+                raise ValidationError(f"{kind.label} must be kept between 1 and {MAX_MONTHS} months "
+                                      f"(20 years) after {kind.measured_from}; {value!r} is not.", field=key)
+        with self.db.unit_of_work() as session:
+            old = {period.kind.key: period.months for period in self._periods(session)}
+            now = self.clock.now()
+            for key, value in months.items():
+                if old[key] == value and session.get(AppSetting, setting_key(key)) is not None:
+                    continue
+                row = session.get(AppSetting, setting_key(key))
+                if row is None:
+                    session.add(AppSetting(key=setting_key(key), value=str(value), updated_at=now,
+                                           updated_by=actor.username))
+                else:
+                    row.value, row.updated_at, row.updated_by = str(value), now, actor.username
+                if old[key] != value:
+                    record_audit(session, self.clock, actor, "retention.period_changed", "setting", setting_key(key),
+                                 f"{_KIND[key].label}: {old[key]} -> {value} months after {_KIND[key].measured_from}")
+            session.flush()
+            return self._periods(session)
+
+    # ---- what would go -------------------------------------------------------------------------
+
+    def plan(self, actor: Actor) -> RetentionPlan:
+        """What a sweep would anonymise now, per kind and resident, and who is held back and why.
+        Changes nothing. Refuses without manage-retention."""
+        require(actor, Permission.MANAGE_RETENTION)
+        with self.db.unit_of_work() as session:
+            return self._plan(session)
+
+    def _plan(self, session: Session) -> RetentionPlan:
+        now = self.clock.now()
+        periods = self._periods(session)
+        cutoff = {period.kind.key: months_before(now, period.months) for period in periods}
+        last = _last_contact()
+        due: dict[str, dict[int, tuple[datetime, int]]] = {}
+        due["residents"] = {rid: (since, 1) for rid, since in session.execute(
+            select(Resident.id, last).where(*_live(), last < cutoff["residents"]))}
+        whole = set(due["residents"])
+        old = select(Resident.id).where(*_live(), last < cutoff["attachments"]).scalar_subquery()
+        owners = union(
+            select(Attachment.resident_id.label("rid"), Attachment.id.label("aid")).where(Attachment.resident_id.in_(old)),
+            select(Interaction.resident_id, Attachment.id).join(Interaction, Interaction.id == Attachment.interaction_id)
+            .where(Interaction.resident_id.in_(old)),
+            select(Submission.resident_id, Attachment.id).join(Submission, Submission.id == Attachment.submission_id)
+            .where(Submission.resident_id.in_(old)),
+            select(Case.resident_id, CaseActivity.attachment_id).join(Case, Case.id == CaseActivity.case_id)
+            .where(Case.resident_id.in_(old), CaseActivity.attachment_id.is_not(None)),
+        ).subquery()
+        files = dict(session.execute(select(owners.c.rid, func.count(owners.c.aid.distinct())).group_by(owners.c.rid)).all())
+        lasts = dict(session.execute(select(Resident.id, last).where(Resident.id.in_(list(files)))).all()) if files else {}
+        due["attachments"] = {rid: (lasts[rid], n) for rid, n in files.items() if rid not in whole}
+        texts = session.execute(select(Resident.id, last).where(
+            *_live(), last < cutoff["skills_referrals"], skills_and_referral_text_left())).all()
+        if texts:
+            ids = [rid for rid, _ in texts if rid not in whole]
+            assessed = dict(session.execute(select(SkillsAssessment.resident_id, func.count()).where(
+                SkillsAssessment.resident_id.in_(ids)).group_by(SkillsAssessment.resident_id)).all()) if ids else {}
+            referred = dict(session.execute(select(Referral.resident_id, func.count()).where(
+                Referral.resident_id.in_(ids)).group_by(Referral.resident_id)).all()) if ids else {}
+            due["skills_referrals"] = {rid: (since, assessed.get(rid, 0) + referred.get(rid, 0))
+                                       for rid, since in texts if rid not in whole}
+        else:
+            due["skills_referrals"] = {}
+        cases = session.execute(select(Case.resident_id, func.max(Case.closed_at), func.count()).join(
+            Resident, Resident.id == Case.resident_id).where(
+            *_live(), Case.status == CLOSED, Case.closed_at < cutoff["closed_cases"], Case.summary != "")
+            .group_by(Case.resident_id)).all()
+        due["closed_cases"] = {rid: (since, n) for rid, since, n in cases if rid not in whole}
+
+        candidates = sorted({rid for found in due.values() for rid in found})
+        held = self._held_back(session, candidates)
+        items, held_back = [], []
+        for rid in candidates:
+            kinds = [kind for kind in KINDS if rid in due[kind.key]]
+            if rid in held:
+                held_back.append(HeldBack(rid, tuple(kind.label for kind in kinds), held[rid]))
+                continue
+            items.extend(RetentionItem(kind, rid, *due[kind.key][rid]) for kind in kinds)
+        items.sort(key=lambda item: ([k.key for k in KINDS].index(item.kind.key), item.since, item.resident_id))
+        return RetentionPlan(now, periods, tuple(items), tuple(held_back))
+
+    @staticmethod
+    def _held_back(session: Session, ids: list[int]) -> dict[int, str]:
+        """Why each of these residents must be left alone now, for those that must."""
+        reasons: dict[int, str] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            for rid, by, at, why in session.execute(select(
+                    LegalHold.resident_id, LegalHold.placed_by, LegalHold.placed_at, LegalHold.reason).where(
+                    LegalHold.resident_id.in_(chunk), LegalHold.lifted_at.is_(None))):
+                reasons.setdefault(rid, f"legal hold placed by {by} on {local_text(at)}: {why}")
+            for rid, reference in session.execute(select(Case.resident_id, Case.reference).where(
+                    Case.resident_id.in_(chunk), Case.status != CLOSED).order_by(Case.reference)):
+                reasons.setdefault(rid, f"open advocacy case {reference}")
+        return reasons
+
+    # ---- the sweep -----------------------------------------------------------------------------
+
+    def sweep(self, actor: Actor) -> Iterator[str]:
+        """Anonymise everything the plan lists, one resident per unit of work (a hold placed
+        meanwhile still wins), yielding progress; returns a RetentionResult. Each resident is
+        audited on their record, the sweep once with its counts. Refuses without manage-retention."""
+        require(actor, Permission.MANAGE_RETENTION)
+        with self.db.unit_of_work() as session:
+            plan = self._plan(session)
+        by_resident: dict[int, list[RetentionItem]] = {}
+        for item in plan.items:
+            by_resident.setdefault(item.resident_id, []).append(item)
+        done: list[RetentionItem] = []
+        skipped: list[HeldBack] = []
+        for n, (rid, items) in enumerate(by_resident.items(), 1):
+            if n == 1 or n % 50 == 0:
+                yield f"Anonymising record {n} of {len(by_resident)}…"
+            with self.db.unit_of_work() as session:
+                why = self._sweep_one(session, actor, rid, items)
+            if why:
+                skipped.append(HeldBack(rid, tuple(item.kind.label for item in items), why))
+            else:
+                done.extend(items)
+        with self.db.unit_of_work() as session:
+            totals = {kind.label: sum(1 for item in done if item.kind is kind) for kind in KINDS}
+            summary = "; ".join(f"{label}: {count} resident{'s' if count != 1 else ''}" for label, count in totals.items())
+            record_audit(session, self.clock, actor, "retention.swept", "retention", plan.at.date().isoformat(),
+                         f"{summary}; held back: {len(plan.held_back) + len(skipped)}")
+        return RetentionResult(plan, tuple(done), tuple(skipped))
+
+    def run(self, actor: Actor) -> RetentionResult:
+        """The sweep without progress (the command line)."""
+        steps = self.sweep(actor)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as finished:
+                return finished.value
+
+    def _sweep_one(self, session: Session, actor: Actor, rid: int, items: list[RetentionItem]) -> str:
+        row = session.get(Resident, rid, with_for_update=True)
+        if row is None or row.erased_at is not None or row.merged_into_id is not None:
+            return "no longer a record of its own (erased or merged meanwhile)"
+        kinds = {item.kind.key for item in items}
+        if "residents" in kinds:
+            why = refusal(session, row)
+            if why:
+                return why
+            since = next(item.since for item in items if item.kind.key == "residents")
+            erase_in_session(session, self.clock, actor, row, f"retention: no contact since "
+                             f"{local_text(since)[:10]}", "resident.erased_by_retention")
+            return ""
+        hold = active_hold(session, rid)
+        if hold is not None:
+            return f"legal hold placed by {hold.placed_by} on {local_text(hold.placed_at)}: {hold.reason}"
+        cases = open_cases(session, rid)
+        if cases:
+            return f"open advocacy case {cases[0]}"
+        parts = []
+        if "attachments" in kinds:
+            parts.append(f"{delete_attachments(session, [rid])} attachment(s) deleted")
+        if "skills_referrals" in kinds:
+            parts.append(f"{anonymise_skills_and_referrals(session, [rid])} assessment(s) and referral(s) anonymised")
+        if "closed_cases" in kinds:
+            cutoff = next(months_before(self.clock.now(), p.months) for p in self._periods(session)
+                          if p.kind.key == "closed_cases")
+            case_ids = select(Case.id).where(Case.resident_id == rid, Case.status == CLOSED, Case.closed_at < cutoff)
+            parts.append(f"{anonymise_cases(session, case_ids)} closed case(s) anonymised")
+        session.expire(row)
+        record_audit(session, self.clock, actor, "resident.retention_applied", "resident", rid,
+                     "retention: " + ", ".join(parts))
+        return ""
