@@ -187,21 +187,32 @@ def test_edit_shows_the_record_and_saves_changes(qtbot, services, desk):
     assert after.town == "London" and after.given_name == "محمد" and after.version == record.version + 1
 
 
-def test_an_edit_conflict_keeps_the_typed_changes(qtbot, services, desk, admin, artifacts):
-    record = register(services, desk, "Ștefan", "Dumitrescu", date_of_birth="03/03/1962")
+def test_an_edit_conflict_brings_in_their_changes_and_keeps_the_typed_ones(qtbot, services, desk, admin, artifacts):
+    """Another desk saved the record while this form was open: the fields this person left alone
+    take the other desk's values (saving must not quietly undo them), what was typed stays, and a
+    field both changed is named."""
+    record = register(services, desk, "Ștefan", "Dumitrescu", date_of_birth="03/03/1962", phone="020 7946 0061")
     dialog = shown(qtbot, ResidentDialog(services, desk, record.id))
     services.residents.update(admin, record.id, ResidentInput(given_name="Ștefan", family_name="Dumitrescu",
-                                                              date_of_birth="03/03/1962", town="Bow"),
+                                                              date_of_birth="03/03/1962", town="Bow",
+                                                              phone="07400 123456"),
                               record.version)
     dialog.town.setText("Stepney")
+    dialog.accessibility_needs.setPlainText("Hearing loop, please")
     dialog.save_button.click()
     assert dialog.isVisible()
-    assert "changed by admin" in dialog.message.text() and "Saved now, by admin" in dialog.message.text()
-    assert dialog.town.text() == "Stepney"
+    said = dialog.message.text()
+    assert "admin saved this record at 23/11/2026 10:00 while you were typing" in said
+    assert "Their change to phone is now in the form." in said
+    assert "You both changed town: what you typed is in the form." in said
+    assert dialog.phone.text() == "07400 123456"  # theirs, where this person typed nothing
+    assert dialog.town.text() == "Stepney" and dialog.accessibility_needs.toPlainText() == "Hearing loop, please"
     save_png(dialog, artifacts, "residents-edit-conflict.png")
     with qtbot.waitSignal(dialog.saved):
-        dialog.save_button.click()  # a deliberate overwrite
-    assert services.residents.get(desk, record.id).town == "Stepney"
+        dialog.save_button.click()  # saves the form as it now is: both desks' changes
+    after = services.residents.get(desk, record.id)
+    assert (after.town, after.accessibility_needs, after.phone_display) == ("Stepney", "Hearing loop, please",
+                                                                           "07400 123456")
 
 
 # ---- merging ---------------------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from ...core.clock import local_text
 from ...core.errors import ConflictError, DeskError, NotFound, ValidationError
 from ...core.security import Actor
 from ...desk.duplicates import DuplicateCandidate
-from ...desk.resident_input import ADDRESS_LINE_MAX, LANGUAGE_MAX, NAME_MAX, TOWN_MAX
+from ...desk.resident_input import ADDRESS_LINE_MAX, FIELD_LABELS, LANGUAGE_MAX, NAME_MAX, TOWN_MAX
 from ...desk.residents import DuplicateSuspected, ResidentInput, ResidentRecord
 from ...desk.vocab import ContactMethod
 from ...services import Services
@@ -235,16 +235,44 @@ class ResidentDialog(QDialog):
 
     # ---- the form's content ----------------------------------------------------------------------
 
+    # The form's fields as the form shows them: text boxes, the tick box, the contact choice.
+    _TEXT_FIELDS = ("given_name", "family_name", "preferred_name", "address_line1", "address_line2", "town",
+                    "postcode", "email", "library_card", "preferred_language")
+
+    @classmethod
+    def shown_values(cls, record: ResidentRecord) -> dict[str, object]:
+        """A saved record as this form would show it, field by field."""
+        values: dict[str, object] = {key: getattr(record, key) for key in cls._TEXT_FIELDS}
+        values["date_of_birth"] = record.date_of_birth.strftime("%d/%m/%Y") if record.date_of_birth else ""
+        values["phone"] = record.phone_display
+        values["interpreter_needed"] = record.interpreter_needed
+        values["accessibility_needs"] = record.accessibility_needs
+        values["preferred_contact"] = record.preferred_contact.value if record.preferred_contact else ""
+        return values
+
+    def typed_values(self) -> dict[str, object]:
+        """What the form holds now, in the same shape as `shown_values`."""
+        values: dict[str, object] = {key: self.fields[key].text() for key in self._TEXT_FIELDS}
+        values["date_of_birth"] = self.date_of_birth.text()
+        values["phone"] = self.phone.text()
+        values["interpreter_needed"] = self.interpreter_needed.isChecked()
+        values["accessibility_needs"] = self.accessibility_needs.toPlainText()
+        values["preferred_contact"] = self.preferred_contact.currentData() or ""
+        return values
+
+    def set_value(self, key: str, value: object) -> None:
+        if key == "interpreter_needed":
+            self.interpreter_needed.setChecked(bool(value))
+        elif key == "accessibility_needs":
+            self.accessibility_needs.setPlainText(str(value))
+        elif key == "preferred_contact":
+            self.preferred_contact.setCurrentIndex(max(0, self.preferred_contact.findData(value)))
+        else:
+            self.fields[key].setText(str(value))
+
     def fill(self, record: ResidentRecord) -> None:
-        for key in ("given_name", "family_name", "preferred_name", "address_line1", "address_line2", "town",
-                    "postcode", "email", "library_card", "preferred_language"):
-            self.fields[key].setText(getattr(record, key))
-        self.date_of_birth.setText(record.date_of_birth.strftime("%d/%m/%Y") if record.date_of_birth else "")
-        self.phone.setText(record.phone_display)
-        self.interpreter_needed.setChecked(record.interpreter_needed)
-        self.accessibility_needs.setPlainText(record.accessibility_needs)
-        value = record.preferred_contact.value if record.preferred_contact else ""
-        self.preferred_contact.setCurrentIndex(max(0, self.preferred_contact.findData(value)))
+        for key, value in self.shown_values(record).items():
+            self.set_value(key, value)
 
     def form_input(self) -> ResidentInput:
         """What the form holds now, exactly as typed."""
@@ -302,25 +330,38 @@ class ResidentDialog(QDialog):
         self.accept()
 
     def _after_conflict(self, error: ConflictError) -> None:
+        """Someone else saved the record while this form was open. Their changes come into the
+        fields this person did not touch; what this person typed stays; a field both changed
+        keeps what was typed here and is named, so saving again is a choice made knowingly."""
         try:
             current = self.services.residents.get(self.actor, self.record.id)
         except DeskError:
             self.message.show_error(error.message)
             return
-        # Remember the version saved now: a second Save is then a deliberate overwrite.
-        self.version = current.version
-        self.message.show_error(self.tr(
-            "{0}\nSaved now, by {1} at {2}: {3}. Your changes are still in this form: press Save changes to "
-            "apply them over it, or Cancel to keep what is saved.").format(
-                error.message, current.updated_by, local_text(current.updated_at), self._summary(current)))
+        opened, theirs, mine = self.shown_values(self.record), self.shown_values(current), self.typed_values()
+        taken, both = [], []
+        for key, value in theirs.items():
+            if value == opened[key]:
+                continue  # they did not change it
+            if mine[key] == opened[key]:
+                self.set_value(key, value)
+                taken.append(key)
+            elif mine[key] != value:
+                both.append(key)
+        self.record, self.version = current, current.version  # saving again builds on what is saved now
+        said = [self.tr("{0} saved this record at {1} while you were typing; your changes were not saved yet.")
+                .format(current.updated_by, local_text(current.updated_at))]
+        if taken:
+            said.append(self.tr("Their change to {0} is now in the form.").format(_labels(taken)))
+        if both:
+            said.append(self.tr("You both changed {0}: what you typed is in the form.").format(_labels(both)))
+        if not taken and not both and theirs != opened:
+            said.append(self.tr("They made the same change as you."))
+        elif theirs == opened:
+            said.append(self.tr("Nothing you can see in this form changed."))
+        said.append(self.tr("Press Save changes to save the form as it is now, or Cancel to keep what is saved."))
+        self.message.show_error(" ".join(said))
         self._fit_height()
-
-    def _summary(self, record: ResidentRecord) -> str:
-        parts = [record.display_name]
-        if record.date_of_birth:
-            parts.append(self.tr("born {0}").format(record.date_of_birth.strftime("%d/%m/%Y")))
-        parts.extend(part for part in (record.postcode, record.phone_display, record.email) if part)
-        return ", ".join(parts)
 
     def _open_existing(self, resident_id: int) -> None:
         self.open_existing.emit(resident_id)
@@ -332,3 +373,8 @@ class ResidentDialog(QDialog):
         needed = layout.totalSizeHint().height()
         if needed > self.height():
             self.resize(self.width(), needed)
+
+
+def _labels(keys: list[str]) -> str:
+    names = list(dict.fromkeys(FIELD_LABELS.get(key, key.replace("_", " ")) for key in keys))
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
