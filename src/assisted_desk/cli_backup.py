@@ -73,6 +73,13 @@ def _restore(args: argparse.Namespace, paths, database: Path) -> int:
     if done.upgraded:
         print(f"The backup was from schema {done.schema_was}; brought it up to date (schema {done.schema_now}).")
     print(f"Restored {done.database} from {done.restored_from} (schema {done.schema_now}, integrity checked).")
+    if done.erased_again_needed:
+        ids = done.erased_again_needed
+        records = ", ".join(str(i) for i in ids[:20]) + (f" and {len(ids) - 20} more" if len(ids) > 20 else "")
+        print(f"assisted-desk: {len(ids)} resident{'s' if len(ids) != 1 else ''} erased after this backup was "
+              f"taken {'are' if len(ids) != 1 else 'is'} back in full (record{'s' if len(ids) != 1 else ''} "
+              f"{records}). Erase them again now: assisted-desk erase resident RECORD --reason TEXT. The copy kept "
+              "in the backups folder still holds the erasures' audit.", file=sys.stderr)
     return 0
 
 

@@ -301,3 +301,21 @@ def test_a_full_disk_is_named_as_such(live, tmp_path, full_disk_setup):
                              "space or choose another place, then try again."] * 2, found
     assert found["files"] == ["backup.sqlite", live.name] and found["out"] == "yesterday's backup"
     assert found["words"] == ["Łukasz Żółć"] and found["kept"] == []
+
+
+@SQLITE
+def test_a_restore_names_the_residents_erased_since_the_backup(services, admin, paths, clock, database_url):
+    """An older backup brings back in full anyone erased since: the restore says who, so they can be
+    erased again (their erasure's audit stays in the copy kept)."""
+    from tests.desk.contact_fixtures import register
+
+    database = Path(parse_database_url(database_url).database)
+    kept, erased = register(services, admin, "Anna", "Kept"), register(services, admin, "Łukasz", "Żółć")
+    backup = backup_sqlite(database, database.parent / "before.sqlite").path
+    services.erasure.erase(admin, erased, "Written request of 20/11/2026")
+    services.close()
+    done = restore_sqlite(backup, database, paths.backup_dir, clock)
+    assert done.erased_again_needed == (erased,)
+    assert kept not in done.erased_again_needed
+    with closing(sqlite3.connect(database)) as connection:
+        assert connection.execute("SELECT family_name FROM resident WHERE id = ?", (erased,)).fetchone() == ("Żółć",)

@@ -48,6 +48,9 @@ class RestoreResult:
     schema_was: str  # the backup's schema
     schema_now: str  # after bringing it up to date (the application's head)
     kept_copy: Path | None  # the database it replaced, in the backups folder
+    # Residents erased (at their request, or by retention) in the database replaced but not in the
+    # backup: the restore brought their details back, and they must be erased again.
+    erased_again_needed: tuple[int, ...] = ()
 
     @property
     def upgraded(self) -> bool:
@@ -140,6 +143,7 @@ def restore_sqlite(backup: Path, database: Path, backup_dir: Path, clock: Clock,
         if schema_was != _head():
             _bring_up_to_date(staged)
         kept = _kept_copy_name(database, backup_dir, clock) if database.exists() else None
+        back_again = _erased_only_in(database, staged) if database.exists() else ()
         _audit_restore(staged, clock, actor, backup, schema_was, kept)
         if database.exists():  # the restored file is as private as the one it replaces
             os.chmod(staged, database.stat().st_mode & 0o777)
@@ -152,7 +156,7 @@ def restore_sqlite(backup: Path, database: Path, backup_dir: Path, clock: Clock,
         schema_now = _check(restored, database, what="restored database", quick=True)
     log.info("database %s restored from %s (schema %s -> %s), previous kept at %s",
              database, backup, schema_was, schema_now, kept)
-    return RestoreResult(database, backup, schema_was, schema_now, kept)
+    return RestoreResult(database, backup, schema_was, schema_now, kept, back_again)
 
 
 def record_backup(database: Path, clock: Clock, actor, facts: BackupFacts) -> None:
@@ -341,6 +345,17 @@ def _translated(exc: BaseException, *, written: Path, read: Path, writing: bool 
         return EnvironmentFault(f"{where} cannot be written ({reason}); nothing was changed there.",
                                 "Check the disk has free space and this account may write to the folder.")
     return EnvironmentFault(f"{where} cannot be read ({reason}).", "Check the file and its permissions.")
+
+
+def _erased_only_in(database: Path, staged: Path) -> tuple[int, ...]:
+    """Residents erased in `database` whom the backup (`staged`, up to date) still holds in full."""
+    def erased(path: Path) -> set[int]:
+        try:
+            with files.closing(files.connect(path, "ro")) as connection:
+                return {row[0] for row in connection.execute("SELECT id FROM resident WHERE erased_at IS NOT NULL")}
+        except sqlite3.DatabaseError:  # older than erasure, or damaged: nothing erased to know of
+            return set()
+    return tuple(sorted(erased(database) - erased(staged)))
 
 
 def _copy_kept(database: Path, kept: Path) -> None:
