@@ -17,7 +17,7 @@ from assisted_desk.desk.representatives import RepresentativeInput
 from assisted_desk.desk.vocab import ConsentPurpose
 from assisted_desk.inclusion.skills_vocab import Answer, Evidence
 from tests.casework.case_fixtures import open_case
-from tests.conftest import make_actor
+from tests.conftest import PASSWORD, make_actor
 from tests.desk.attachment_files import pdf, png
 from tests.desk.contact_fixtures import contact, register
 from tests.desk.submission_fixtures import submit_missed_bin
@@ -46,6 +46,7 @@ class World:
     submission_reference: str
     referral_reference: str
     attachment_id: int
+    cjk_id: int = 0  # Małgorzata 李: a name with a character no shipped font can draw
 
 
 def build_world(services, admin: Actor) -> World:
@@ -112,3 +113,14 @@ def build_world(services, admin: Actor) -> World:
     clock.advance(minutes=5)
     return World(admin, manager, desk, advocate, coordinator, resident_id, merged_id, other_id, reference,
                  merged_reference, case.reference, receipt.submission_reference, referral.reference, attachment.id)
+
+
+def add_cjk_resident(services, world: World) -> None:
+    """Małgorzata 李 (the 李 is in no shipped font), seen by a colleague whose name is Arabic.
+    Kept out of build_world: the erasure tests build that world too and count its rows."""
+    desk = world.desk
+    world.cjk_id = register(services, desk, "Małgorzata", "李", born="05/05/1990", postcode="E3 4AA")
+    record = services.staff.add_staff(world.admin, "layla", "ليلى حداد", Role.DESK, world.admin.site_id, PASSWORD,
+                                      must_change_password=False)
+    layla = Actor(record.id, record.username, record.display_name, Role.DESK, record.site_id, record.site_name)
+    services.interactions.log_interaction(layla, contact(world.cjk_id, notes="Asked about 李's bin"))

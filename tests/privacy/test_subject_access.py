@@ -29,10 +29,11 @@ from assisted_desk.privacy import subject_access as subject_access_module
 from assisted_desk.privacy.subject_access_rows import LEFT_OUT, uncovered_tables
 from assisted_desk.services import open_services
 from tests.conftest import PASSWORD, MemoryKeyring, _names
-from tests.printing.pdfcheck import fonts_used, page_png
+from tests.printing.pdfcheck import fonts_used, page_png, pdftotext
 from tests.printing.test_case_summary_pdf import whole_text
 
-from .subject_access_world import LETTER, OTHER_NOTE, RESTRICTED_WHY, SCAN, THIRD_PARTY_NOTE, build_world
+from .subject_access_world import (LETTER, OTHER_NOTE, RESTRICTED_WHY, SCAN, THIRD_PARTY_NOTE, add_cjk_resident,
+                                   build_world)
 
 
 def _database(kind: str, request, tmp_path_factory, templates) -> str:
@@ -72,6 +73,7 @@ def built(request, tmp_path_factory, _migrated_templates):
     admin = Actor(record.id, record.username, record.display_name, Role.ADMIN, record.site_id, record.site_name)
     world = build_world(services, admin)
     pack = services.subject_access.export(world.manager, world.resident_id)
+    add_cjk_resident(services, world)
     yield services, world, pack
     services.close()
     keyring.set_keyring(previous)
@@ -118,6 +120,9 @@ def test_every_section_holds_the_residents_data_with_exact_values(built):
     assert {(c["purpose"], c["scope"]) for c in data["consents"]} == {
         ("contact", "email"), ("act_on_behalf", "waste_recycling"), ("share", "Good Things Foundation")}
     assert _one(data["consents"], purpose="contact")["note"] == "Prefers email"
+    # Codes the database alone can put into words get a *_label beside them; the code stays.
+    assert _one(data["consents"], purpose="act_on_behalf")["scope_label"] == "Waste and recycling"
+    assert "scope_label" not in _one(data["consents"], purpose="contact")
     assert {r["reference"] for r in data["references"]} >= {world.contact_reference, world.case_reference,
                                                             world.submission_reference, world.referral_reference}
     [ticket] = data["queue_visits"]
@@ -142,10 +147,13 @@ def test_every_section_holds_the_residents_data_with_exact_values(built):
         world.case_reference, "Damp in the flat; repairs not booked", True)
     assert case["owner_name"] == "Advocate" and case["representative_name"] == "પ્રિયા પટેલ"
     assert "Rang Łukasz about the damp" in [a["text"] for a in case["activities"]]
+    assert (case["case_type_name"], case["status"], case["status_label"]) == ("Housing", "new", "New")
+    assert _one(case["activities"], kind="opened")["to_status_label"] == "New"
 
     [assessment] = data["assessments"]
     assert assessment["state"] == "in_progress" and len(assessment["answers"]) == 1
     assert assessment["answers"][0]["answer"] == "with_help"
+    assert assessment["answers"][0]["statement"].startswith("I ")  # the framework's words beside the code
     assert [(b["barrier"], b["detail"]) for b in assessment["barriers"]] == [("confidence", "Worried about scams")]
     [referral] = data["referrals"]
     assert (referral["reference"], referral["need_text"], referral["status"]) == (
@@ -266,7 +274,7 @@ def test_the_archive_holds_json_pdf_and_files_and_round_trips(built, tmp_path, a
     text = whole_text(pdf_path)
     for expected in ("Everything we hold about you", "Łukasz Żółć", "Contacts with the desk", world.case_reference,
                      "Asked about council tax", "Who changed or looked at your records", "પ્રિયા પટેલ",
-                     "Left out because it is about other people", "— merged away —"):
+                     "Left out because it is about other people", "joined this record into yours"):
         assert expected in text, expected
     for secret in (THIRD_PARTY_NOTE, RESTRICTED_WHY, "priya@example.org"):
         assert secret not in text
@@ -283,6 +291,20 @@ def test_non_latin_names_print(built, tmp_path):
     assert data["resident"]["given_name"] == "محمد"
     text = whole_text(tmp_path / "other.pdf")
     assert "محمد الحسن" in text and OTHER_NOTE in text
+
+
+def test_a_name_no_font_can_draw_is_marked_in_the_pdf_and_exact_in_the_json(built, tmp_path):
+    services, world, _ = built
+    out = tmp_path / "cjk.zip"
+    services.subject_access.write_archive(world.manager, world.cjk_id, out)
+    with zipfile.ZipFile(out) as archive:
+        (tmp_path / "cjk.pdf").write_bytes(archive.read("subject-access.pdf"))
+        data = json.loads(archive.read("subject-access.json"))
+    assert (data["resident_name"], data["resident"]["family_name"]) == ("Małgorzata 李", "李")
+    text = " ".join(pdftotext(tmp_path / "cjk.pdf", "-layout").split())
+    assert "Małgorzata \ufffd" in text and "Family name \ufffd" in text and "李" not in text
+    assert "Some characters could not be printed" in text
+    assert "ليلى حداد" in whole_text(tmp_path / "cjk.pdf")  # the Arabic staff name prints (left-aligned: test_subject_access_pdf)
 
 
 def test_finding_the_resident_from_what_is_typed(built):

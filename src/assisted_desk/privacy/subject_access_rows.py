@@ -5,7 +5,9 @@ Rows are found through the one registry of tables that point at a resident
 history...). Every column is copied except the few listed below as technical (search keys,
 delivery leases, version counters) or as details about someone else; so a column added later
 is exported without anyone remembering to. A table added later is caught by
-`uncovered_tables()`, which the tests keep empty.
+`uncovered_tables()`, which the tests keep empty. Beside codes that only the database can put into
+words it adds `<column>_label` (a consent's or authority's services, a case's status in its type's
+words), `case_type_name`, and each skills answer's `statement`; the codes themselves stay.
 
 Left out, because they are about other people (UK GDPR Art. 15(4); DPA 2018 Sch. 2 para 16):
 - Case lines marked internal ("colleagues only, never printed"). That is where advocates put
@@ -27,14 +29,18 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from ..casework.models import CaseActivity, CaseMember
+from ..casework.case_types import type_record
+from ..casework.models import CaseActivity, CaseMember, CaseType
 from ..core.clock import as_utc
 from ..core.db import Base
 from ..core.models import AuditEvent, Site, Staff
 from ..desk.attachment_models import AttachmentContent
+from ..desk.catalogue import ALL_SERVICES
+from ..desk.vocab import ConsentPurpose
 from ..desk.merge import RESIDENT_LINKS, ResidentLink
 from ..desk.models import CallbackAttempt, Representative, Resident, ResidentMerge, ServiceEntry
 from ..desk.submission_models import SubmissionEvent
+from ..inclusion.framework import FrameworkError, shipped_frameworks
 from ..inclusion.models import SkillsAnswer, SkillsBarrier, SkillsGoal, SkillsResultLevel
 from ..inclusion.partner_models import PartnerOrganisation, PartnerService
 from ..inclusion.referral_models import ReferralEvent
@@ -170,10 +176,41 @@ class Names:
         if table == "representative":
             row = session.get(Representative, key)
             return row.name if row else ""
+        if table == "case_type":
+            row = session.get(CaseType, key)
+            return row.name if row else ""
         return ""
 
+    def services(self, codes) -> str:
+        """"Council Tax, Parking" for service codes; "every service" for "*" (a scope)."""
+        if isinstance(codes, str):
+            codes = codes.split(",")
+        codes = [str(code).strip() for code in codes or () if str(code).strip()]
+        if ALL_SERVICES in codes:
+            return "every service"
+        return ", ".join(self.of("service_entry", code) or code for code in codes)
 
-_NAMED = {"staff", "site", "service_entry", "partner_service", "representative"}
+    def case_status(self, case_type_id, status: str) -> str:
+        """A case status in its type's words ("Waiting for the landlord" for "waiting_landlord")."""
+        key = ("case_status", (case_type_id, status))
+        if key not in self._cache:
+            row = self.session.get(CaseType, case_type_id) if case_type_id is not None else None
+            self._cache[key] = type_record(row).label_of(status) if row else status.replace("_", " ").capitalize()
+        return self._cache[key]
+
+
+_NAMED = {"staff", "site", "service_entry", "partner_service", "representative", "case_type"}
+
+
+def _add_labels(table: str, out: dict, names: Names) -> None:
+    """Words beside codes that only the database can turn into words (a person reads the PDF;
+    the codes stay in the JSON for machines): services named by code, a case's own statuses."""
+    if table == "consent" and out.get("purpose") == ConsentPurpose.ACT_ON_BEHALF.value and out.get("scope"):
+        out["scope_label"] = names.services(out["scope"])
+    elif table == "representative" and out.get("authority_scope"):
+        out["authority_scope_label"] = names.services(out["authority_scope"])
+    elif table == "advocacy_case" and out.get("status"):
+        out["status_label"] = names.case_status(out.get("case_type_id"), out["status"])
 
 
 def row_dict(row, names: Names, withheld: dict[str, int]) -> dict:
@@ -198,6 +235,7 @@ def row_dict(row, names: Names, withheld: dict[str, int]) -> dict:
         if target in _NAMED:
             name_key = (key[:-3] if key.endswith("_id") else key) + "_name"
             out[name_key] = names.of(target, value)
+    _add_labels(table, out, names)
     return out
 
 
@@ -225,9 +263,24 @@ def _children(session: Session, table: str, items: list[dict], names: Names, wit
                 continue
             by_parent[getattr(child, column)].append(row_dict(child, names, withheld))
         for item in items:
+            if model is SkillsAnswer:  # the statement's words beside its code, from the version asked
+                for answer in by_parent[item["id"]]:
+                    answer["statement"] = _statement(item.get("framework_version"), answer["statement_code"])
+            if model is CaseActivity:  # a line's statuses are its case type's, in its words
+                for line in by_parent[item["id"]]:
+                    for status in ("from_status", "to_status"):
+                        if line.get(status):
+                            line[f"{status}_label"] = names.case_status(item.get("case_type_id"), line[status])
             item[key] = by_parent[item["id"]]
             if model is CaseActivity:
                 item["internal_lines_withheld"] = internal[item["id"]]
+
+
+def _statement(version, code: str) -> str:
+    try:
+        return shipped_frameworks().version(str(version)).statement(code).sentence
+    except (FrameworkError, KeyError, LookupError):
+        return ""
 
 
 def archive_name(attachment_id: int, filename: str) -> str:
