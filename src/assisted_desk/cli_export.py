@@ -47,7 +47,8 @@ def run_export(args: argparse.Namespace, services, actor) -> int:
     withheld = f"; {result.withheld} item{'s' if result.withheld != 1 else ''} about other people left out" \
         if result.withheld else ""
     print(f"Wrote everything held about {result.resident_name} (record {result.resident_id}{merged}) to "
-          f"{result.path}: JSON, a {result.pdf_pages}-page PDF and {result.attachments} attachment"
+          f"{result.path}: JSON, a PDF of {result.pdf_pages} page{'s' if result.pdf_pages != 1 else ''} and "
+          f"{result.attachments} attachment"
           f"{'s' if result.attachments != 1 else ''}{withheld}.")
     return 0
 

@@ -4,12 +4,24 @@ and the retention sweep from the command line.
 REF is the resident's record number ("Record 1234" on their details) or a reference they quote
 (AD-7K3P-9Q, RQ-..., CS-..., RF-...). A refusal (a hold, an open case, a bad REF) is one line on
 stderr, exit code 1, nothing changed. Erasing and sweeping ask to confirm on the terminal unless
-`--yes` is given; an answer that is not the confirmation changes nothing (exit code 1)."""
+`--yes` is given; an answer that is not the confirmation changes nothing (exit code 1), and with
+no terminal to ask on (a script, `</dev/null`) they refuse and say to add `--yes`. The real run
+anonymises only what it listed and was confirmed (see `RetentionService.sweep`)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
+
+from .core.errors import ValidationError
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def _months(n: int) -> str:
+    return _count(n, "month", "months")
+
 
 UNITS = {"residents": ("record", "records"), "attachments": ("file", "files"),
          "skills_referrals": ("assessment or referral", "assessments and referrals"),
@@ -34,7 +46,8 @@ def add_commands(commands) -> None:
     what = erase.add_subparsers(dest="erase_command", metavar="resident", required=True)
     resident = what.add_parser("resident", help="erase one resident and any records merged into them")
     resident.add_argument("reference", metavar="REF", help="record number or a reference they quote")
-    resident.add_argument("--reason", required=True, help="why (e.g. 'Written request of 20/11/2026'); audited")
+    resident.add_argument("--reason", required=True, help="why they are erased, kept in the audit (e.g. 'Written "
+                          "request of 20/11/2026')")
     resident.add_argument("--yes", action="store_true", help="do not ask to confirm")
 
     hold = commands.add_parser("legal-hold", help="keep a resident's records from erasure and retention")
@@ -69,22 +82,27 @@ def run_retention_command(args: argparse.Namespace, services, actor) -> int:
         print("Nothing to anonymise.")
         return 0
     residents = len({item.resident_id for item in plan.items})
-    if not args.yes and not _confirmed(f"Anonymise what is listed for {residents} resident"
-                                       f"{'s' if residents != 1 else ''}? This cannot be undone. Type yes: ", "yes"):
+    if not args.yes and not _confirmed(f"Anonymise what is listed for {_count(residents, 'resident', 'residents')}? "
+                                       "This cannot be undone. Type yes: ", "yes", "anonymise"):
         return 1
-    result = services.retention.run(actor)
+    result = services.retention.run(actor, plan)  # exactly the list shown and agreed to
     done = {kind: len({i.resident_id for i in result.done if i.kind.key == kind}) for kind in UNITS}
-    print("Anonymised: " + "; ".join(f"{period.kind.label}: {done[period.kind.key]} resident"
-                                     f"{'s' if done[period.kind.key] != 1 else ''}" for period in plan.periods) + ".")
+    print("Anonymised: " + "; ".join(f"{period.kind.label}: {_count(done[period.kind.key], 'resident', 'residents')}"
+                                     for period in plan.periods) + ".")
     for held in result.skipped:
-        print(f"Held back since the list was made: Record {held.resident_id} — {held.reason}")
+        print(f"Left alone since the list was made: Record {held.resident_id} — {held.reason}")
+    if result.unlisted:
+        late = len({item.resident_id for item in result.unlisted})
+        print(f"{_count(late, 'more resident', 'more residents')} became due while you were asked and "
+              f"{'were' if late != 1 else 'was'} left alone: run `assisted-desk retention` again to see them.")
     return 0
 
 
 def _print_periods(periods) -> None:
     for period in periods:
         default = " (default)" if period.is_default else f" (default {period.kind.default_months})"
-        print(f"{period.kind.key:<17} {period.months:>3} months after {period.kind.measured_from}{default}: "
+        print(f"{period.kind.key:<17} {period.months:>3} {'month ' if period.months == 1 else 'months'} after "
+              f"{period.kind.measured_from}{default}: "
               f"{period.kind.label} — {period.kind.what_goes}")
 
 
@@ -94,15 +112,15 @@ def _print_plan(plan) -> None:
         items = [item for item in plan.items if item.kind.key == kind.key]
         things = sum(item.count for item in items)
         one, many = UNITS[kind.key]
-        extra = f", {things} {one if things == 1 else many}" if kind.key != "residents" else ""
-        print(f"{kind.label} (kept {period.months} months after {kind.measured_from}): {len(items)} resident"
-              f"{'s' if len(items) != 1 else ''}{extra} — {kind.what_goes}")
+        extra = f", {_count(things, one, many)}" if kind.key != "residents" else ""
+        print(f"{kind.label} (kept {_months(period.months)} after {kind.measured_from}): "
+              f"{_count(len(items), 'resident', 'residents')}{extra} — {kind.what_goes}")
         since = "closed" if kind.key == "closed_cases" else "last contact"
         for item in items:
-            count = "" if kind.key == "residents" else f"  {item.count} {one if item.count == 1 else many}"
+            count = "" if kind.key == "residents" else f"  {_count(item.count, one, many)}"
             print(f"  {item.reference:<14} {since} {item.since.astimezone(_london()):%d/%m/%Y}{count}")
     if plan.held_back:
-        print(f"Held back: {len(plan.held_back)} resident{'s' if len(plan.held_back) != 1 else ''}")
+        print(f"Held back: {_count(len(plan.held_back), 'resident', 'residents')}")
         for held in plan.held_back:
             print(f"  Record {held.resident_id:<7} {held.reason} (due: {', '.join(held.kinds)})")
 
@@ -114,6 +132,9 @@ def _london():
 
 
 def _erase(args, services, actor) -> int:
+    from .privacy.erasure import erasure_reason
+
+    erasure_reason(args.reason)  # before asking: a missing reason would waste the confirmation
     standing = services.erasure.standing(actor, args.reference)
     if standing.refusal:
         print(f"assisted-desk: {standing.refusal}", file=sys.stderr)
@@ -121,13 +142,12 @@ def _erase(args, services, actor) -> int:
     if not args.yes and not _confirmed(
             f"Erase {standing.name} (record {standing.resident_id})? Their personal details are removed everywhere "
             f"and cannot be brought back. Type the record number {standing.resident_id} to confirm: ",
-            str(standing.resident_id)):
+            str(standing.resident_id), "erase"):
         return 1
     result = services.erasure.erase(actor, standing.resident_id, args.reason)
     merged = len(result.erased_ids) - 1
-    also = f" and {merged} record{'s' if merged != 1 else ''} merged into it" if merged else ""
-    rows = ", ".join(f"{count} {table.replace('_', ' ')}" for table, count in result.rows if table != "resident")
-    print(f"Erased record {result.resident_id}{also}: {rows or 'the record only'}.")
+    also = f" and {_count(merged, 'record', 'records')} merged into it" if merged else ""
+    print(f"Erased record {result.resident_id}{also}: {result.described}.")
     return 0
 
 
@@ -151,7 +171,10 @@ def _legal_hold(args, services, actor) -> int:
     return 0
 
 
-def _confirmed(prompt: str, expected: str) -> bool:
+def _confirmed(prompt: str, expected: str, doing: str) -> bool:
+    if not sys.stdin.isatty():
+        raise ValidationError(f"No terminal to ask for confirmation: add --yes to {doing} without asking. "
+                              "Nothing was changed.")
     print(prompt, end="", file=sys.stderr, flush=True)
     answer = sys.stdin.readline().strip()
     if answer.casefold() != expected.casefold():

@@ -47,7 +47,7 @@ def test_export_writes_the_archive_by_record_number_or_reference(cli, services, 
     code, stdout, stderr = cli("export", "resident", str(kept), "--out", str(out))
     assert code == 0, stderr
     assert stdout.startswith(f"Wrote everything held about Łukasz Żółć (record {kept}, including 1 merged record) "
-                             f"to {out}: JSON, a ") and "-page PDF and 0 attachments." in stdout
+                             f"to {out}: JSON, a PDF of ") and " pages and 0 attachments." in stdout
     with zipfile.ZipFile(out) as archive:
         data = json.loads(archive.read("subject-access.json"))
         assert archive.read("subject-access.pdf").startswith(b"%PDF")

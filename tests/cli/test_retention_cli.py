@@ -16,12 +16,18 @@ from tests.privacy.erasure_world import every_text, row_counts
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
 @pytest.fixture
 def cli(tmp_path, database_url, clock, monkeypatch, capsys):
     monkeypatch.setattr(services_module, "Clock", lambda: clock)
 
-    def run(*args: str, stdin: str = "") -> tuple[int, str, str]:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
+        """`stdin`: what is typed at a terminal; None: no terminal (a script, `</dev/null`)."""
+        monkeypatch.setattr(sys, "stdin", io.StringIO("") if stdin is None else Terminal(stdin))
         code = main(["--home", str(tmp_path / "cli-home"), "--database", database_url, *args])
         out, err = capsys.readouterr()
         return code, out, err
@@ -79,7 +85,7 @@ def test_legal_hold_retention_and_erasure_from_the_command_line(cli, services, a
     assert services.residents.get(admin, held).name == "Held Back"
     code, out, err = cli("erase", "resident", reference, "--reason", "Asked in writing", stdin=f"{held}\n")
     assert code == 0, err
-    assert out.startswith(f"Erased record {held}: 1 interaction") and "Held" not in out
+    assert out == f"Erased record {held}: 1 contact and the name search entries.\n"
     code, out, err = cli("erase", "resident", str(held), "--reason", "again", "--yes")
     assert code == 1 and "This record was erased on 28/11/2033 10:00 by cli:" in err
 
@@ -91,3 +97,37 @@ def test_bad_references_are_refused(cli, services, admin):
         for command in (("erase", "resident", ref, "--reason", "x", "--yes"), ("legal-hold", "lift", ref)):
             code, out, err = cli(*command)
             assert (code, out) == (1, "") and err.startswith(message), err
+
+
+def test_the_real_run_anonymises_only_what_it_showed(cli, services, admin, clock, monkeypatch):
+    """The periods change while the person reads the list: the run refuses, nothing changes."""
+    from assisted_desk import cli_retention
+
+    gone = register(services, admin, "Gone", "Away", born="01/01/1950")
+    clock.advance(days=7 * 366)
+
+    def answered_while_the_periods_changed(prompt: str, expected: str, doing: str) -> bool:
+        services.retention.set_periods(admin, {"residents": 1})
+        return True
+
+    monkeypatch.setattr(cli_retention, "_confirmed", answered_while_the_periods_changed)
+    code, out, err = cli("retention")
+    assert code == 1 and out.startswith("Resident records and contacts (kept 72 months after last contact): 1 resident")
+    assert "retention periods changed since the list was made" in err and "preview again" in err
+    assert services.residents.get(admin, gone).name == "Gone Away"
+
+
+def test_erasing_says_what_it_needs(cli, services, admin):
+    rid = register(services, admin, "Ada", "Lovelace", born="10/12/1990")
+    code, out, err = cli("erase", "resident", str(rid), "--reason", " ")
+    assert (code, out) == (1, "")
+    assert err.startswith("assisted-desk: Reason is required: say why the record is erased, e.g. 'Written request of "
+                          "20/11/2026'.")
+    code, out, err = cli("erase", "resident", str(rid), "--reason", "Written request")  # no terminal
+    assert (code, out) == (1, "") and err.startswith("assisted-desk: No terminal to ask for confirmation: add --yes "
+                                                     "to erase without asking. Nothing was changed.")
+    code, out, err = cli("retention", "set", "residents", "1")
+    assert code == 0 and "residents           1 month  after last contact (default 72)" in out
+    code, out, err = cli("retention", "--dry-run")
+    assert out.startswith("Resident records and contacts (kept 1 month after last contact): 0 residents")
+    assert services.residents.get(admin, rid).name == "Ada Lovelace"

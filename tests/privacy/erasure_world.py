@@ -10,6 +10,7 @@ from sqlalchemy import String, Text, func, select
 from assisted_desk.casework.models import Case
 from assisted_desk.casework.vocab import CaseOutcome
 from assisted_desk.core.db import Base
+from assisted_desk.desk.models import Callback, QueueTicket
 from assisted_desk.desk.submission_models import Submission
 from assisted_desk.inclusion.models import SkillsAssessment
 from assisted_desk.inclusion.referral_models import Referral
@@ -28,7 +29,8 @@ PERSONAL = ("Łukasz", "Żółć", "Lukasz", "Zolc", "Mile End", "07400 123456",
 
 def erasable_world(services, admin) -> World:
     """The subject access world with every assessment completed, the referral taken to a declined
-    outcome (the report counts reasons), the case closed and the request cancelled."""
+    outcome (the report counts reasons), the case closed, the request cancelled, the queue ticket
+    ended as a no-show and the callback cancelled."""
     world = build_world(services, admin)
     with services.db.unit_of_work() as session:
         assessment_id = session.scalar(select(SkillsAssessment.id).where(
@@ -48,6 +50,11 @@ def erasable_world(services, admin) -> World:
     case = services.cases.get_case(world.advocate, case_id)
     services.cases.close_case(world.advocate, case_id, CaseOutcome.RESOLVED, "", case.version)
     services.submissions.cancel(world.desk, submission_id, "Resident rang to say Blue bin was emptied")
+    with services.db.unit_of_work() as session:
+        ticket_id = session.scalar(select(QueueTicket.id).where(QueueTicket.resident_id == world.resident_id))
+        callback_id = session.scalar(select(Callback.id).where(Callback.resident_id == world.resident_id))
+    services.queue.mark_no_show(world.desk, ticket_id)
+    services.callbacks.cancel(world.desk, callback_id, "Rang Łukasz from the desk instead")
     services.clock.advance(minutes=5)
     return world
 

@@ -63,6 +63,9 @@ def test_erasure_removes_the_person_and_keeps_every_report_figure(services, admi
     assert standing.resident_id == world.resident_id and standing.refusal == ""
     result = services.erasure.erase(admin, world.resident_id, "Written request of 20/11/2026")
     assert set(result.erased_ids) == {world.resident_id, world.merged_id}
+    assert result.described.startswith("2 files deleted, 1 case, 3 consents, 3 contacts, 1 request, 2 lines of "
+                                       "request history, ")
+    assert result.described.endswith(" and the name search entries") and "_" not in result.described
 
     assert all_figures(services, admin) == before
     left = "\n".join(every_text(services))
@@ -128,7 +131,7 @@ def test_erasure_is_refused_with_the_reason(services, admin):
         services.erasure.erase(desk, world.resident_id, "asked")
     with pytest.raises(PermissionDenied):
         services.erasure.erase(world.manager, world.resident_id, "asked")
-    with pytest.raises(ValidationError, match="Reason is required"):
+    with pytest.raises(ValidationError, match="Reason is required: say why the record is erased, e.g. 'Written"):
         services.erasure.erase(admin, world.resident_id, "  ")
     with pytest.raises(ValidationError, match=f"open advocacy case \\({world.case_reference}\\). Close the case"):
         services.erasure.erase(admin, world.resident_id, "asked")
@@ -164,3 +167,32 @@ def test_erasure_is_refused_with_the_reason(services, admin):
     coordinator = make_actor(services, admin, "coord2", Role.COORDINATOR)
     with pytest.raises(PermissionDenied):
         services.erasure.standing(coordinator, str(world.resident_id))
+
+
+def test_erasure_waits_while_they_are_in_todays_queue_or_owed_a_callback(services, admin, clock):
+    """Staff would otherwise call an "Erased record" to the desk, or ring nobody back."""
+    from datetime import timedelta
+
+    desk = make_actor(services, admin, "queuedesk", Role.DESK)
+    rid = register(services, desk, "Ada", "Lovelace", born="10/12/1990")
+    ticket = services.queue.issue_ticket(desk, resident_id=rid, reason="Council tax")
+    with pytest.raises(ValidationError, match=f"Record {rid} is waiting in today's queue at .* \\(ticket "
+                                              f"{ticket.number}\\): serve them or remove the ticket first"):
+        services.erasure.erase(admin, rid, "Written request")
+    assert "serve them or remove the ticket first" in services.erasure.standing(admin, str(rid)).refusal
+    called = services.queue.call_ticket(desk, ticket.id)
+    with pytest.raises(ValidationError, match="is waiting in today's queue"):  # called, not yet served
+        services.erasure.erase(admin, rid, "Written request")
+    services.queue.mark_no_show(desk, called.id)
+
+    callback = services.callbacks.create(desk, reason="Blue badge", resident_id=rid, phone="020 7946 0123",
+                                         due_by=clock.now() + timedelta(days=1))
+    with pytest.raises(ValidationError, match=f"Record {rid} has an open callback due 24/11/2026 10:00: make it or "
+                                              "cancel it first"):
+        services.erasure.erase(admin, rid, "Written request")
+    services.callbacks.cancel(desk, callback.id, "Resident came in instead")
+    # A ticket left from another day is not in today's queue: it does not stand in the way.
+    clock.advance(days=1)
+    services.queue.issue_ticket(desk, resident_id=rid)
+    clock.advance(days=1)
+    assert services.erasure.erase(admin, rid, "Written request").resident_id == rid

@@ -102,7 +102,7 @@ def test_dry_run_changes_nothing_and_the_sweep_anonymises_what_is_due(services, 
     assert held[old.busy].startswith("open advocacy case CS-")
     assert plan.counts() == {"residents": 1, "attachments": 2, "skills_referrals": 1, "closed_cases": 1}
 
-    result = services.retention.run(admin)
+    result = services.retention.run(admin, plan)
     assert len(result.done) == 5 and result.skipped == ()
     left = "\n".join(every_text(services))
     with services.db.unit_of_work() as session:
@@ -133,3 +133,98 @@ def test_months_before_keeps_the_day_or_takes_the_months_last():
     assert months_before(moment, 1).date().isoformat() == "2026-02-28"
     assert months_before(moment, 72).date().isoformat() == "2020-03-31"
     assert [kind.key for kind in KINDS] == ["residents", "attachments", "skills_referrals", "closed_cases"]
+
+
+def test_the_sweep_does_only_what_was_confirmed(services, admin):
+    """A list made under other periods is refused; one made earlier is done only where still due,
+    and what became due since is left for a new preview."""
+    clock = services.clock
+    gone = register(services, admin, "Gone", "Away", born="01/01/1950")
+    back = register(services, admin, "Came", "Back", born="02/01/1950")
+    clock.advance(days=10)
+    late = register(services, admin, "Late", "Comer", born="03/01/1950")
+    recent = register(services, admin, "Recent", "Visitor", born="04/01/1950")
+    clock.advance(days=2192 + 5 - 10 - 15)  # 72 months are 2192 days from 23/11/2026
+    services.interactions.log_interaction(admin, contact(recent))
+    clock.advance(days=15)  # 72 months and 5 days after the first two registered
+    plan = services.retention.plan(admin)
+    assert {item.resident_id for item in plan.items} == {gone, back}
+
+    # Periods changed after the preview (the trial: "7 residents" confirmed, 47 anonymised).
+    counts = row_counts(services)
+    services.retention.set_periods(admin, {"residents": 1})
+    assert {item.resident_id for item in services.retention.plan(admin).items} == {gone, back, late}  # 3 confirmed as 2
+    with pytest.raises(ValidationError, match="retention periods changed since the list was made at .* "
+                                              "\\(Resident records and contacts: 72 -> 1 month\\). Nothing was "
+                                              "anonymised: preview again"):
+        services.retention.run(admin, plan)
+    assert row_counts(services)["resident"] == counts["resident"]
+    with services.db.unit_of_work() as session:
+        assert session.scalar(select(func.count()).select_from(Resident).where(Resident.erased_at.is_not(None))) == 0
+    with pytest.raises(ValidationError, match="Preview what would go first"):
+        services.retention.run(admin, None)
+
+    # Same periods again, later: one confirmed came back meanwhile, one more became due.
+    services.retention.set_periods(admin, {"residents": 72})
+    services.interactions.log_interaction(admin, contact(back))
+    clock.advance(days=10)
+    result = services.retention.run(admin, plan)
+    assert [item.resident_id for item in result.done] == [gone]
+    assert [(h.resident_id, h.reason) for h in result.skipped] == [(back, "no longer due: in touch since the list was made")]
+    assert [item.resident_id for item in result.unlisted] == [late]
+    assert services.residents.get(admin, late).name == "Late Comer"
+    assert services.residents.get(admin, gone).name == "Erased record"
+
+
+def test_last_contact_is_the_latest_thing_done_with_them(services, admin):
+    """The trial: a case closed last month, with no desk contact logged, was anonymised under a
+    5-month period. Every kind of contact counts; a case still kept holds back the whole record."""
+    from datetime import timedelta
+
+    from assisted_desk.desk.consent import ConsentInput
+    from assisted_desk.desk.vocab import ConsentPurpose
+    from tests.inclusion.referral_fixtures import add_partner
+
+    clock = services.clock
+    desk = make_actor(services, admin, "deskstaff", Role.DESK)
+    advocate = make_actor(services, admin, "advocate", Role.ADVOCATE)
+    coordinator = make_actor(services, admin, "coordinator", Role.COORDINATOR)
+    names = ("None", "Case", "Kept", "Queue", "Attempt", "Assessed", "Referred", "Owed")
+    none, closed, kept, queued, attempted, assessed, referred, owed = (
+        register(services, desk, name, "Person", born=f"0{n + 1}/02/1960") for n, name in enumerate(names))
+    cases = {rid: open_case(services, advocate, rid, summary=f"Case of {rid}").id for rid in (closed, kept)}
+    ring = {rid: services.callbacks.create(desk, reason="Ring back", resident_id=rid, phone="020 7946 0123",
+                                           due_by=clock.now() + timedelta(days=1)).id for rid in (attempted, owed)}
+    service_id = add_partner(services, "Good Things Foundation", service_name="Learn My Way")
+    services.consent.record_consent(coordinator, referred, ConsentInput(
+        ConsentPurpose.SHARE_WITH_PARTNER, "Good Things Foundation", "verbal"))
+    referral = services.referrals.draft(coordinator, referred, service_id, need_text="Online forms")
+
+    def close(rid):
+        record = services.cases.get_case(advocate, cases[rid])
+        services.cases.close_case(advocate, cases[rid], CaseOutcome.RESOLVED, "", record.version)
+
+    clock.advance(days=365)
+    close(kept)
+    clock.advance(days=335)  # a month before the preview
+    close(closed)
+    services.queue.mark_no_show(desk, services.queue.issue_ticket(desk, resident_id=queued).id)
+    services.callbacks.log_attempt(desk, ring[attempted], "reached")
+    services.skills.start(coordinator, assessed, "quick")
+    services.referrals.send(coordinator, referral.id, None)
+    clock.advance(days=30)
+    services.retention.set_periods(admin, {"residents": 5})
+
+    plan = services.retention.plan(admin)
+    assert {item.resident_id for item in plan.items if item.kind.key == "residents"} == {none}
+    held = {h.resident_id: (h.kinds, h.reason) for h in plan.held_back}
+    assert set(held) == {kept, owed}
+    assert held[kept][0] == ("Resident records and contacts",)
+    assert held[kept][1].startswith("case CS-") and "closed on 23/11/2027 is kept 72 months after closing " \
+        "(until 23/11/2033)" in held[kept][1]
+    assert held[owed][1] == "has an open callback due 24/11/2026 10:00: make it or cancel it first"
+
+    result = services.retention.run(admin, plan)
+    assert [item.resident_id for item in result.done] == [none] and result.skipped == ()
+    assert services.cases.get_case(advocate, cases[kept]).summary == f"Case of {kept}"
+    assert services.residents.get(admin, closed).name == "Case Person"

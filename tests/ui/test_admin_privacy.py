@@ -27,6 +27,17 @@ def test_the_tab_appears_for_the_roles_that_may_use_it(qtbot, services, admin):
     tab = page.privacy_tab
     assert tab.retention_box is None  # retention is for administrators
     assert not tab.erase_button.isVisibleTo(tab) and tab.place_button.isVisibleTo(tab)
+    # A manager cannot erase: the facts, and no advice about erasing.
+    from tests.casework.case_fixtures import open_case
+
+    rid = register(services, admin, "Held", "Back", born="02/02/1950")
+    case = open_case(services, make_actor(services, admin, "advocate", Role.ADVOCATE), rid)
+    services.erasure.place_legal_hold(manager, rid, "Ombudsman complaint 77")
+    tab.reference.setText(str(rid))
+    tab.find()
+    found = tab.found.text()
+    assert found.count("Ombudsman complaint 77") == 1 and f"Open case(s): {case.reference}." in found
+    assert "erase" not in found.lower() and "Close the case" not in found
 
 
 def test_retention_preview_sweep_hold_and_erase(qtbot, qtmodeltester, services, admin, clock, artifacts):
@@ -58,6 +69,15 @@ def test_retention_preview_sweep_hold_and_erase(qtbot, qtmodeltester, services, 
     assert "1 resident(s) would be anonymised" in tab.plan_summary.text() and tab.sweep_button.isEnabled()
     tab.grab().save(str(artifacts / "admin-residents-data-preview.png"))
 
+    # Saving other periods forgets the preview: it no longer says what a sweep would do.
+    tab.periods["closed_cases"].setValue(60)
+    qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
+    assert tab.plan is None and tab.plan_model.rowCount() == 0 and not tab.sweep_button.isEnabled()
+    assert "Preview to see what the new periods would anonymise" in tab.plan_summary.text()
+    qtbot.mouseClick(tab.preview_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not tab.busy and tab.plan is not None, timeout=10_000)
+    assert tab.sweep_button.isEnabled()
+
     asked = []
     tab.confirm_sweep = lambda residents: asked.append(residents) or True
     qtbot.mouseClick(tab.sweep_button, Qt.MouseButton.LeftButton)
@@ -69,6 +89,7 @@ def test_retention_preview_sweep_hold_and_erase(qtbot, qtmodeltester, services, 
     tab.reference.setText(reference)
     qtbot.keyClick(tab.reference, Qt.Key.Key_Return)
     assert "placed by admin" in tab.found.text() and "cannot be erased until the hold is lifted" in tab.found.text()
+    assert tab.found.text().count("Ombudsman complaint 77") == 1  # the hold said once
     assert tab.lift_button.isEnabled() and not tab.erase_button.isEnabled() and not tab.place_button.isEnabled()
     qtbot.mouseClick(tab.lift_button, Qt.MouseButton.LeftButton)
     assert tab.resident_message.text() == "Legal hold lifted." and tab.erase_button.isEnabled()
@@ -89,6 +110,9 @@ def test_retention_preview_sweep_hold_and_erase(qtbot, qtmodeltester, services, 
     qtbot.mouseClick(tab.erase_button, Qt.MouseButton.LeftButton)
     assert seen == [False, True]
     assert services.residents.get(admin, held).name == "Erased record"
+    # The preview on show is made again: it must not list someone erased meanwhile.
+    assert tab.busy
+    qtbot.waitUntil(lambda: not tab.busy, timeout=10_000)
     assert "This record was erased on" in tab.found.text() and not tab.erase_button.isEnabled()
     tab.grab().save(str(artifacts / "admin-residents-data-erased.png"))
 
@@ -124,3 +148,34 @@ def test_a_service_manager_reaches_legal_holds_from_the_rail(qtbot, services, ad
     page = AdminPage(services, manager)
     qtbot.addWidget(page)
     assert [page.tabs.tabText(i) for i in range(page.tabs.count())] == ["Residents' &data"]
+
+
+@pytest.mark.parametrize("scale", [1, 2])
+def test_the_tab_fits_a_laptop_screen_and_the_erase_dialog_fits_its_words(qtbot, qapp, request, services, admin,
+                                                                          artifacts, scale):
+    from .conftest import double_the_text
+
+    if scale == 2:
+        double_the_text(qapp, request)
+    page = AdminPage(services, admin)
+    qtbot.addWidget(page)
+    tab = page.privacy_tab
+    page.tabs.setCurrentWidget(tab)
+    page.resize(1168, 690)  # what the admin area gets of a 1280x800 window (the rail, menu and status bar)
+    page.show()
+    qtbot.waitExposed(page)
+    assert tab.minimumSizeHint().height() <= 200  # it scrolls rather than stretching the window
+    tab.scroll.ensureWidgetVisible(tab.erase_button)
+    assert tab.erase_button.visibleRegion().boundingRect().height() == tab.erase_button.height()
+    page.grab().save(str(artifacts / f"admin-residents-data-1280x800-{scale}x.png"))
+
+    dialog = EraseDialog("Łukasz Żółć-Wiśniewska", 23, page)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    text = dialog.text
+    assert text.text().startswith("Erase Łukasz Żółć-Wiśniewska (record 23)?")
+    assert text.height() >= text.heightForWidth(text.width())  # no line clipped, first or last
+    assert dialog.height() >= dialog.minimumSizeHint().height()
+    assert dialog.width() <= 1280
+    dialog.grab().save(str(artifacts / f"admin-residents-data-erase-dialog-{scale}x.png"))

@@ -5,9 +5,12 @@ Periods are months, stored as shared settings (`retention_months.<kind>`), set b
 administrator (validated, audited). The sweep anonymises through the same code as erasure at a
 resident's request, so its rules and the reports' counts are the same. A dry run (`plan`) lists
 what would go and changes nothing, not even the audit. A resident under a legal hold, with an
-open advocacy case, or with a request or referral waiting in the outbox is held back, and the
-plan says why. Each resident swept is audited on their record, and the sweep as a whole once.
-"Last contact" is the record's last contact, or its registration when there was none."""
+open advocacy case, in today's queue, with a callback still open, or with a request or referral
+waiting in the outbox is held back, and the plan says why; a case closed less than its own period
+ago holds back the whole-record rule. The sweep does only what a confirmed plan listed (and is
+still due): a preview made under other periods is refused. Each resident swept is audited on their
+record, and the sweep as a whole once. "Last contact" is the latest thing done with or for the
+resident, whatever the kind (`retention_contact`), or their registration when there was none."""
 
 from __future__ import annotations
 
@@ -29,13 +32,15 @@ from ..core.models import AppSetting
 from ..core.security import Actor, Permission, require
 from ..desk.attachment_models import Attachment
 from ..desk.models import Interaction, Resident
+from ..desk.queue_common import london_day
 from ..desk.submission_models import Submission
 from ..inclusion.models import SkillsAssessment
 from ..inclusion.referral_models import Referral
-from .erasure import active_hold, erase_in_session, open_cases, refusal
+from .erasure import erase_in_session, in_queue_or_awaiting_callback, refusal
 from .erasure_rules import (anonymise_cases, anonymise_skills_and_referrals, delete_attachments,
                             skills_and_referral_text_left)
 from .models import LegalHold
+from .retention_contact import last_contacts, recent_closed_cases
 
 MAX_MONTHS = 240  # 20 years: longer is not retention, it is keeping for ever
 
@@ -115,7 +120,8 @@ class RetentionPlan:
 class RetentionResult:
     plan: RetentionPlan
     done: tuple[RetentionItem, ...]
-    skipped: tuple[HeldBack, ...]  # due, but held back when the sweep reached them
+    skipped: tuple[HeldBack, ...]  # confirmed, but held back or no longer due when the sweep reached them
+    unlisted: tuple[RetentionItem, ...] = ()  # due now but not in the confirmed list: left for a new preview
 
 
 def months_before(moment: datetime, months: int) -> datetime:
@@ -125,10 +131,6 @@ def months_before(moment: datetime, months: int) -> datetime:
     year, month = divmod(total, 12)
     day = min(local.day, calendar.monthrange(year, month + 1)[1])
     return local.replace(year=year, month=month + 1, day=day)
-
-
-def _last_contact():
-    return func.coalesce(Resident.last_contact_at, Resident.created_at)
 
 
 def _live():
@@ -203,37 +205,41 @@ class RetentionService:
     def _plan(self, session: Session) -> RetentionPlan:
         now = self.clock.now()
         periods = self._periods(session)
-        cutoff = {period.kind.key: months_before(now, period.months) for period in periods}
-        last = _last_contact()
+        months = {period.kind.key: period.months for period in periods}
+        cutoff = {key: months_before(now, value) for key, value in months.items()}
         due: dict[str, dict[int, tuple[datetime, int]]] = {}
-        due["residents"] = {rid: (since, 1) for rid, since in session.execute(
-            select(Resident.id, last).where(*_live(), last < cutoff["residents"]))}
-        whole = set(due["residents"])
-        old = select(Resident.id).where(*_live(), last < cutoff["attachments"]).scalar_subquery()
+        old = last_contacts(cutoff["residents"]).subquery()
+        due["residents"] = {rid: (since, 1) for rid, since in session.execute(select(old.c.rid, old.c.at))}
+        # A case closed less than its own period ago is kept, and so is the record it belongs to.
+        case_kept = recent_closed_cases(session, sorted(due["residents"]), cutoff["closed_cases"],
+                                        months["closed_cases"])
+        whole = set(due["residents"]) - set(case_kept)
+        old = last_contacts(cutoff["attachments"]).cte("old_files")
         owners = union(
-            select(Attachment.resident_id.label("rid"), Attachment.id.label("aid")).where(Attachment.resident_id.in_(old)),
+            select(Attachment.resident_id.label("rid"), Attachment.id.label("aid"))
+            .where(Attachment.resident_id.in_(select(old.c.rid))),
             select(Interaction.resident_id, Attachment.id).join(Interaction, Interaction.id == Attachment.interaction_id)
-            .where(Interaction.resident_id.in_(old)),
+            .where(Interaction.resident_id.in_(select(old.c.rid))),
             select(Submission.resident_id, Attachment.id).join(Submission, Submission.id == Attachment.submission_id)
-            .where(Submission.resident_id.in_(old)),
+            .where(Submission.resident_id.in_(select(old.c.rid))),
             select(Case.resident_id, CaseActivity.attachment_id).join(Case, Case.id == CaseActivity.case_id)
-            .where(Case.resident_id.in_(old), CaseActivity.attachment_id.is_not(None)),
+            .where(Case.resident_id.in_(select(old.c.rid)), CaseActivity.attachment_id.is_not(None)),
         ).subquery()
-        files = dict(session.execute(select(owners.c.rid, func.count(owners.c.aid.distinct())).group_by(owners.c.rid)).all())
-        lasts = dict(session.execute(select(Resident.id, last).where(Resident.id.in_(list(files)))).all()) if files else {}
-        due["attachments"] = {rid: (lasts[rid], n) for rid, n in files.items() if rid not in whole}
-        texts = session.execute(select(Resident.id, last).where(
-            *_live(), last < cutoff["skills_referrals"], skills_and_referral_text_left())).all()
-        if texts:
-            ids = [rid for rid, _ in texts if rid not in whole]
-            assessed = dict(session.execute(select(SkillsAssessment.resident_id, func.count()).where(
-                SkillsAssessment.resident_id.in_(ids)).group_by(SkillsAssessment.resident_id)).all()) if ids else {}
-            referred = dict(session.execute(select(Referral.resident_id, func.count()).where(
-                Referral.resident_id.in_(ids)).group_by(Referral.resident_id)).all()) if ids else {}
-            due["skills_referrals"] = {rid: (since, assessed.get(rid, 0) + referred.get(rid, 0))
-                                       for rid, since in texts if rid not in whole}
-        else:
-            due["skills_referrals"] = {}
+        due["attachments"] = {rid: (since, n) for rid, since, n in session.execute(
+            select(owners.c.rid, func.max(old.c.at), func.count(owners.c.aid.distinct()))
+            .join(old, old.c.rid == owners.c.rid).group_by(owners.c.rid)) if rid not in whole}
+        old = last_contacts(cutoff["skills_referrals"]).subquery()
+        texts = session.execute(select(old.c.rid, old.c.at).join(Resident, Resident.id == old.c.rid)
+                                .where(skills_and_referral_text_left())).all()
+        ids = [rid for rid, _ in texts if rid not in whole]
+        counted: dict[int, int] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            for model in (SkillsAssessment, Referral):
+                for rid, n in session.execute(select(model.resident_id, func.count()).where(
+                        model.resident_id.in_(chunk)).group_by(model.resident_id)):
+                    counted[rid] = counted.get(rid, 0) + n
+        due["skills_referrals"] = {rid: (since, counted.get(rid, 0)) for rid, since in texts if rid not in whole}
         cases = session.execute(select(Case.resident_id, func.max(Case.closed_at), func.count()).join(
             Resident, Resident.id == Case.resident_id).where(
             *_live(), Case.status == CLOSED, Case.closed_at < cutoff["closed_cases"], Case.summary != "")
@@ -241,19 +247,22 @@ class RetentionService:
         due["closed_cases"] = {rid: (since, n) for rid, since, n in cases if rid not in whole}
 
         candidates = sorted({rid for found in due.values() for rid in found})
-        held = self._held_back(session, candidates)
+        held = self._held_back(session, candidates, now)
         items, held_back = [], []
         for rid in candidates:
             kinds = [kind for kind in KINDS if rid in due[kind.key]]
             if rid in held:
                 held_back.append(HeldBack(rid, tuple(kind.label for kind in kinds), held[rid]))
                 continue
+            if rid in case_kept:
+                held_back.append(HeldBack(rid, (_KIND["residents"].label,), case_kept[rid]))
+                kinds = [kind for kind in kinds if kind.key != "residents"]
             items.extend(RetentionItem(kind, rid, *due[kind.key][rid]) for kind in kinds)
         items.sort(key=lambda item: ([k.key for k in KINDS].index(item.kind.key), item.since, item.resident_id))
         return RetentionPlan(now, periods, tuple(items), tuple(held_back))
 
     @staticmethod
-    def _held_back(session: Session, ids: list[int]) -> dict[int, str]:
+    def _held_back(session: Session, ids: list[int], now: datetime) -> dict[int, str]:
         """Why each of these residents must be left alone now, for those that must."""
         reasons: dict[int, str] = {}
         for start in range(0, len(ids), 500):
@@ -265,27 +274,49 @@ class RetentionService:
             for rid, reference in session.execute(select(Case.resident_id, Case.reference).where(
                     Case.resident_id.in_(chunk), Case.status != CLOSED).order_by(Case.reference)):
                 reasons.setdefault(rid, f"open advocacy case {reference}")
+            for rid, why in in_queue_or_awaiting_callback(session, chunk, london_day(now)).items():
+                reasons.setdefault(rid, why)
         return reasons
 
     # ---- the sweep -----------------------------------------------------------------------------
 
-    def sweep(self, actor: Actor) -> Iterator[str]:
-        """Anonymise everything the plan lists, one resident per unit of work (a hold placed
-        meanwhile still wins), yielding progress; returns a RetentionResult. Each resident is
-        audited on their record, the sweep once with its counts. Refuses without manage-retention."""
+    def sweep(self, actor: Actor, confirmed: RetentionPlan) -> Iterator[str]:
+        """Anonymise what the `confirmed` plan lists (the one the person saw and agreed to) and is
+        still due now, one resident per unit of work (a hold placed meanwhile still wins), yielding
+        progress; returns a RetentionResult saying what was left and why: no longer due, or newly
+        due and not in the list (a new preview shows them). Each resident is audited on their
+        record, the sweep once with its counts. Refuses without manage-retention, without a
+        confirmed plan, and when the periods changed since it was made (nothing is touched)."""
         require(actor, Permission.MANAGE_RETENTION)
+        if not isinstance(confirmed, RetentionPlan):
+            raise ValidationError("Preview what would go first: the sweep anonymises only a list that was shown "
+                                  "and confirmed.")
         with self.db.unit_of_work() as session:
-            plan = self._plan(session)
+            fresh = self._plan(session)
+        changed = [f"{then.kind.label}: {then.months} -> {now.months} month{'s' if now.months != 1 else ''}"
+                   for then, now in zip(confirmed.periods, fresh.periods) if then.months != now.months]
+        if changed:
+            raise ValidationError(f"The retention periods changed since the list was made at "
+                                  f"{local_text(confirmed.at)} ({'; '.join(changed)}). Nothing was anonymised: "
+                                  "preview again and confirm the new list.")
+        agreed = {(item.kind.key, item.resident_id) for item in confirmed.items}
+        still_due = {(item.kind.key, item.resident_id) for item in fresh.items}
+        held_now = {held.resident_id: held.reason for held in fresh.held_back}
         by_resident: dict[int, list[RetentionItem]] = {}
-        for item in plan.items:
-            by_resident.setdefault(item.resident_id, []).append(item)
-        done: list[RetentionItem] = []
+        for item in confirmed.items:
+            if (item.kind.key, item.resident_id) in still_due:
+                by_resident.setdefault(item.resident_id, []).append(item)
         skipped: list[HeldBack] = []
+        for rid in sorted({item.resident_id for item in confirmed.items} - set(by_resident)):
+            kinds = tuple(item.kind.label for item in confirmed.items if item.resident_id == rid)
+            skipped.append(HeldBack(rid, kinds, held_now.get(rid, "no longer due: in touch since the list was made")))
+        unlisted = tuple(item for item in fresh.items if (item.kind.key, item.resident_id) not in agreed)
+        done: list[RetentionItem] = []
         for n, (rid, items) in enumerate(by_resident.items(), 1):
             if n == 1 or n % 50 == 0:
                 yield f"Anonymising record {n} of {len(by_resident)}…"
             with self.db.unit_of_work() as session:
-                why = self._sweep_one(session, actor, rid, items)
+                why = self._sweep_one(session, actor, rid, items, confirmed)
             if why:
                 skipped.append(HeldBack(rid, tuple(item.kind.label for item in items), why))
             else:
@@ -293,47 +324,48 @@ class RetentionService:
         with self.db.unit_of_work() as session:
             totals = {kind.label: sum(1 for item in done if item.kind is kind) for kind in KINDS}
             summary = "; ".join(f"{label}: {count} resident{'s' if count != 1 else ''}" for label, count in totals.items())
-            record_audit(session, self.clock, actor, "retention.swept", "retention", plan.at.date().isoformat(),
-                         f"{summary}; held back: {len(plan.held_back) + len(skipped)}")
-        return RetentionResult(plan, tuple(done), tuple(skipped))
+            record_audit(session, self.clock, actor, "retention.swept", "retention", confirmed.at.date().isoformat(),
+                         f"{summary}; held back: {len(confirmed.held_back) + len(skipped)}; "
+                         f"due but not in the confirmed list: {len(unlisted)}")
+        return RetentionResult(confirmed, tuple(done), tuple(skipped), unlisted)
 
-    def run(self, actor: Actor) -> RetentionResult:
+    def run(self, actor: Actor, confirmed: RetentionPlan) -> RetentionResult:
         """The sweep without progress (the command line)."""
-        steps = self.sweep(actor)
+        steps = self.sweep(actor, confirmed)
         while True:
             try:
                 next(steps)
             except StopIteration as finished:
                 return finished.value
 
-    def _sweep_one(self, session: Session, actor: Actor, rid: int, items: list[RetentionItem]) -> str:
+    def _sweep_one(self, session: Session, actor: Actor, rid: int, items: list[RetentionItem],
+                   confirmed: RetentionPlan) -> str:
         row = session.get(Resident, rid, with_for_update=True)
         if row is None or row.erased_at is not None or row.merged_into_id is not None:
             return "no longer a record of its own (erased or merged meanwhile)"
         kinds = {item.kind.key for item in items}
+        months = {period.kind.key: period.months for period in confirmed.periods}
+        cases_kept_since = months_before(confirmed.at, months["closed_cases"])
         if "residents" in kinds:
-            why = refusal(session, row)
+            why = refusal(session, row, self.clock.now()) or recent_closed_cases(
+                session, [rid], cases_kept_since, months["closed_cases"]).get(rid, "")
             if why:
                 return why
             since = next(item.since for item in items if item.kind.key == "residents")
             erase_in_session(session, self.clock, actor, row, f"retention: no contact since "
                              f"{local_text(since)[:10]}", "resident.erased_by_retention")
             return ""
-        hold = active_hold(session, rid)
-        if hold is not None:
-            return f"legal hold placed by {hold.placed_by} on {local_text(hold.placed_at)}: {hold.reason}"
-        cases = open_cases(session, rid)
-        if cases:
-            return f"open advocacy case {cases[0]}"
+        why = self._held_back(session, [rid], self.clock.now()).get(rid)
+        if why:
+            return why
         parts = []
         if "attachments" in kinds:
             parts.append(f"{delete_attachments(session, [rid])} attachment(s) deleted")
         if "skills_referrals" in kinds:
             parts.append(f"{anonymise_skills_and_referrals(session, [rid])} assessment(s) and referral(s) anonymised")
         if "closed_cases" in kinds:
-            cutoff = next(months_before(self.clock.now(), p.months) for p in self._periods(session)
-                          if p.kind.key == "closed_cases")
-            case_ids = select(Case.id).where(Case.resident_id == rid, Case.status == CLOSED, Case.closed_at < cutoff)
+            case_ids = select(Case.id).where(Case.resident_id == rid, Case.status == CLOSED,
+                                             Case.closed_at < cases_kept_since)
             parts.append(f"{anonymise_cases(session, case_ids)} closed case(s) anonymised")
         session.expire(row)
         record_audit(session, self.clock, actor, "resident.retention_applied", "resident", rid,

@@ -4,13 +4,15 @@ them at their request (confirmed by typing the record number, with a reason).
 
 Each part appears only for a role that may use it (holds: administrators and service managers;
 the rest: administrators); the services refuse the rest anyway. Previews and sweeps run off the
-GUI thread."""
+GUI thread. "Anonymise now" sweeps exactly the preview on show, so saving periods forgets it; an
+erasure made here makes it again. The tab scrolls: it is taller than a laptop's window."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt, Signal
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
-                               QLineEdit, QMessageBox, QSpinBox, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFormLayout, QFrame, QGroupBox, QHBoxLayout, QHeaderView,
+                               QLabel, QLayout, QLineEdit, QMessageBox, QScrollArea, QSpinBox, QTableView, QVBoxLayout,
+                               QWidget)
 
 from ...core.clock import LONDON
 from ...core.errors import DeskError, ValidationError
@@ -89,6 +91,12 @@ class EraseDialog(QDialog):
         layout.addWidget(text)
         layout.addLayout(form)
         layout.addWidget(self.buttons)
+        # Wrapped text asks for too little height at large text sizes: give the label the height its
+        # words need at the dialog's width, and never let the dialog be smaller than its layout.
+        text.setMinimumWidth(text.fontMetrics().averageCharWidth() * 48)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
+        self.text = text
+        self.adjustSize()
         for line in (self.reason, self.typed):
             line.textChanged.connect(self._follow)
         self._follow()
@@ -107,12 +115,22 @@ class ResidentsDataTab(QWidget):
         self.standing = None
         self.plan: RetentionPlan | None = None
         self.busy = False
-        layout = QVBoxLayout(self)
         self.periods: dict[str, QSpinBox] = {}
+        body = QWidget()
+        column = QVBoxLayout(body)
         self.retention_box = self._retention_part() if actor.may(Permission.MANAGE_RETENTION) else None
         if self.retention_box is not None:
-            layout.addWidget(self.retention_box, 1)
-        layout.addWidget(self._resident_part())
+            column.addWidget(self.retention_box, 1)
+        column.addWidget(self._resident_part())
+        # Both parts are taller than a 1280x800 laptop's window (more so at large text): scroll.
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setWidget(body)
+        self.scroll.setAccessibleName(self.tr("Residents' data"))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.scroll)
 
     # ---- retention -------------------------------------------------------------------------------
 
@@ -183,7 +201,15 @@ class ResidentsDataTab(QWidget):
         except DeskError as error:
             show_problem(self, error)
             return
+        # A preview made under the old periods must not be confirmed under the new ones.
+        self._forget_plan(self.tr("Preview to see what the new periods would anonymise now."))
         self.retention_message.show_info(self.tr("Saved. Preview again to see what these periods would anonymise."))
+
+    def _forget_plan(self, text: str) -> None:
+        self.plan = None
+        self.plan_model.set_plan(None)
+        self.plan_summary.setText(text)
+        self.sweep_button.setEnabled(False)
 
     def preview(self) -> None:
         self._start(self.tr("Listing what would go…"), lambda: self.services.retention.plan(self.actor),
@@ -202,7 +228,9 @@ class ResidentsDataTab(QWidget):
         if self.plan is None or not self.plan.items or not self.confirm_sweep(
                 len({item.resident_id for item in self.plan.items})):
             return
-        self._start(self.tr("Anonymising…"), lambda: self.services.retention.sweep(self.actor), self._swept)
+        confirmed = self.plan
+        self._start(self.tr("Anonymising…"), lambda: self.services.retention.sweep(self.actor, confirmed),
+                    self._swept, lambda: self._forget_plan(self.tr("Preview again before anonymising.")))
 
     def confirm_sweep(self, residents: int) -> bool:
         """Anonymising cannot be undone: ask first."""
@@ -292,14 +320,23 @@ class ResidentsDataTab(QWidget):
             widget.setEnabled(False)
         if standing is None:
             return
-        lines = [self.tr("Record {0}: {1}").format(standing.resident_id, standing.name)]
-        if standing.hold is not None:
-            lines.append(self.tr("Legal hold {0}.").format(standing.hold.text))
-        if standing.open_cases:
-            lines.append(self.tr("Open case(s): {0}.").format(", ".join(standing.open_cases)))
-        lines.append(standing.refusal or self.tr("Nothing stands in the way of erasure."))
-        self.found.setText("\n".join(lines))
         live = not standing.erased and standing.merged_into_id is None
+        may_erase = self.actor.may(Permission.ERASE_RESIDENTS)
+        lines = [self.tr("Record {0}: {1}").format(standing.resident_id, standing.name)]
+        if not live:
+            lines.append(standing.refusal)  # erased, or merged into another: a fact for whoever asks
+        else:
+            if standing.hold is not None:
+                lines.append(self.tr("Legal hold {0}.").format(standing.hold.text))
+            # The refusal names the case when it is what stands in the way: say it once.
+            if standing.open_cases and (not may_erase or standing.hold is not None):
+                lines.append(self.tr("Open case(s): {0}.").format(", ".join(standing.open_cases)))
+            if may_erase:  # advice on erasing only for those who may erase
+                if standing.hold is not None:
+                    lines.append(self.tr("It cannot be erased until the hold is lifted."))
+                else:
+                    lines.append(standing.refusal or self.tr("Nothing stands in the way of erasure."))
+        self.found.setText("\n".join(lines))
         self.place_button.setEnabled(live and standing.hold is None)
         self.lift_button.setEnabled(standing.hold is not None)
         self.erase_button.setEnabled(not standing.refusal)
@@ -317,30 +354,33 @@ class ResidentsDataTab(QWidget):
         dialog = EraseDialog(self.standing.name, self.standing.resident_id, self)
         if self.ask_erasure(dialog):
             reason = dialog.reason.text()
-            self._act(lambda: self.services.erasure.erase(self.actor, self.standing.resident_id, reason),
-                      self.tr("Erased: the record is now an anonymised stub; report counts are kept."))
+            erased = self._act(lambda: self.services.erasure.erase(self.actor, self.standing.resident_id, reason),
+                               self.tr("Erased: the record is now an anonymised stub; report counts are kept."))
+            if erased and self.plan is not None and not self.busy:
+                self.preview()  # the list may have named them: show what would go now
         dialog.deleteLater()
 
     def ask_erasure(self, dialog: EraseDialog) -> bool:
         return dialog.exec() == QDialog.DialogCode.Accepted
 
-    def _act(self, work, done_text: str) -> None:
+    def _act(self, work, done_text: str) -> bool:
         self.resident_message.clear_message()
         try:
             work()
         except DeskError as error:
             self.resident_message.show_error(error.message)
-            return
+            return False
         reference = self.reference.text()
         self.find()
         self.reference.setText(reference)
         self.resident_message.show_info(done_text)
         self.hold_reason.clear()
         self.changed.emit()
+        return True
 
     # ---- background work -------------------------------------------------------------------------
 
-    def _start(self, text: str, work, on_done) -> None:
+    def _start(self, text: str, work, on_done, on_failed=None) -> None:
         self.busy = True
         for widget in (self.save_button, self.preview_button, self.sweep_button):
             widget.setEnabled(False)
@@ -352,6 +392,8 @@ class ResidentsDataTab(QWidget):
             on_done(result)
 
         def failed(error: DeskError) -> None:
+            if on_failed is not None:
+                on_failed()
             self._idle()
             self.retention_message.show_error(error.message)
 
