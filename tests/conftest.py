@@ -97,30 +97,36 @@ def _migrated_templates(tmp_path_factory):
     return {}
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path, tmp_path_factory, _migrated_templates) -> str:
-    """A new database on each backend, already at the newest schema."""
-    if request.param == "sqlite":
-        template = _migrated_templates.get("sqlite")
+def migrated_database_url(kind: str, request, folder: Path, tmp_path_factory, templates) -> str:
+    """A new database on `kind` ("sqlite" in `folder`, or "postgresql"), already at the newest
+    schema: a copy of the session's migrated template. Also for module-scoped fixtures."""
+    if kind == "sqlite":
+        template = templates.get("sqlite")
         if template is None:
             template = tmp_path_factory.mktemp("template") / "template.sqlite"
             db = Database(parse_database_url(f"sqlite:///{template}"))
             upgrade(db)
             db.dispose()
-            _migrated_templates["sqlite"] = template
-        target = tmp_path / "desk.sqlite"
+            templates["sqlite"] = template
+        target = folder / "desk.sqlite"
         shutil.copyfile(template, target)
         return f"sqlite:///{target}"
     server = request.getfixturevalue("postgres")
-    if "postgresql" not in _migrated_templates:
+    if "postgresql" not in templates:
         server.execute('CREATE DATABASE "migrated_template" TEMPLATE template0')
         db = Database(parse_database_url(server.url("migrated_template")))
         upgrade(db)
         db.dispose()
-        _migrated_templates["postgresql"] = True
+        templates["postgresql"] = True
     name = f"test_{os.getpid()}_{next(_names)}"
     server.execute(f'CREATE DATABASE "{name}" TEMPLATE migrated_template')
     return server.url(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path, tmp_path_factory, _migrated_templates) -> str:
+    """A new database on each backend, already at the newest schema."""
+    return migrated_database_url(request.param, request, tmp_path, tmp_path_factory, _migrated_templates)
 
 
 @pytest.fixture

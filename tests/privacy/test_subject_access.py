@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
 import zipfile
 from datetime import datetime, timezone
 
@@ -20,15 +19,14 @@ from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table
 
 from assisted_desk.core.clock import FixedClock
 from assisted_desk.core.config import Paths, parse_database_url
-from assisted_desk.core.db import Base, Database
+from assisted_desk.core.db import Base
 from assisted_desk.core.errors import EnvironmentFault, NotFound, PermissionDenied, ValidationError
-from assisted_desk.core.migrate import upgrade
 from assisted_desk.core.security import Actor, PasswordHashing, Role
 from assisted_desk.desk import merge as merge_module
 from assisted_desk.privacy import subject_access as subject_access_module
 from assisted_desk.privacy.subject_access_rows import LEFT_OUT, uncovered_tables
 from assisted_desk.services import open_services
-from tests.conftest import PASSWORD, MemoryKeyring, _names
+from tests.conftest import PASSWORD, MemoryKeyring, migrated_database_url
 from tests.printing.pdfcheck import fonts_used, page_png, pdftotext
 from tests.printing.test_case_summary_pdf import whole_text
 
@@ -36,36 +34,12 @@ from .subject_access_world import (LETTER, OTHER_NOTE, RESTRICTED_WHY, SCAN, THI
                                    build_world)
 
 
-def _database(kind: str, request, tmp_path_factory, templates) -> str:
-    """As conftest's database_url, for a module-scoped world."""
-    if kind == "sqlite":
-        template = templates.get("sqlite")
-        if template is None:
-            template = tmp_path_factory.mktemp("template") / "template.sqlite"
-            db = Database(parse_database_url(f"sqlite:///{template}"))
-            upgrade(db)
-            db.dispose()
-            templates["sqlite"] = template
-        target = tmp_path_factory.mktemp("sar") / "desk.sqlite"
-        shutil.copyfile(template, target)
-        return f"sqlite:///{target}"
-    server = request.getfixturevalue("postgres")
-    if "postgresql" not in templates:
-        server.execute('CREATE DATABASE "migrated_template" TEMPLATE template0')
-        db = Database(parse_database_url(server.url("migrated_template")))
-        upgrade(db)
-        db.dispose()
-        templates["postgresql"] = True
-    name = f"test_{os.getpid()}_{next(_names)}"
-    server.execute(f'CREATE DATABASE "{name}" TEMPLATE migrated_template')
-    return server.url(name)
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def built(request, tmp_path_factory, _migrated_templates):
     previous = keyring.get_keyring()
     keyring.set_keyring(MemoryKeyring())
-    url = _database(request.param, request, tmp_path_factory, _migrated_templates)
+    url = migrated_database_url(request.param, request, tmp_path_factory.mktemp("sar"), tmp_path_factory,
+                                _migrated_templates)
     clock = FixedClock(datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc))
     services = open_services(Paths.for_home(tmp_path_factory.mktemp("home")), parse_database_url(url), clock=clock,
                              hashing=PasswordHashing(PasswordHasher.from_parameters(CHEAPEST)))
