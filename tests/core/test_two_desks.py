@@ -53,6 +53,17 @@ def saves_first_during_our_save(desk_services, save):
     return lambda: event.remove(desk_services.db._sessions, "before_flush", before_flush)
 
 
+def sent_referral(services, admin, given: str, family: str):
+    """Two coordinators, and a referral of a new resident sent under their consent."""
+    coordinator = make_actor(services, admin, "coordinator", Role.COORDINATOR)
+    colleague = make_actor(services, admin, "colleague", Role.COORDINATOR)
+    resident_id = register(services, admin, given, family)
+    service_id = add_partner(services, "Good Things Foundation")
+    agree_to_share(services, coordinator, resident_id, "Good Things Foundation")
+    draft = services.referrals.draft(coordinator, resident_id, service_id, need_areas=["transacting"])
+    return coordinator, colleague, services.referrals.send(coordinator, draft.id, draft.version).referral
+
+
 def test_the_second_save_of_a_resident_is_refused_saying_what_changed_and_by_whom(services, other_desk, admin, clock):
     ana = make_actor(services, admin, "ana", Role.DESK)
     ben = make_actor(services, admin, "ben", Role.DESK)
@@ -98,13 +109,7 @@ def test_a_case_changed_at_another_desk_refuses_the_stale_save_with_who_and_what
 
 
 def test_a_referral_updated_at_another_desk_refuses_the_stale_update(services, other_desk, admin):
-    coordinator = make_actor(services, admin, "coordinator", Role.COORDINATOR)
-    colleague = make_actor(services, admin, "colleague", Role.COORDINATOR)
-    resident_id = register(services, admin, "Ștefan", "Popescu")
-    service_id = add_partner(services, "Good Things Foundation")
-    agree_to_share(services, coordinator, resident_id, "Good Things Foundation")
-    draft = services.referrals.draft(coordinator, resident_id, service_id, need_areas=["transacting"])
-    referral = services.referrals.send(coordinator, draft.id, draft.version).referral
+    coordinator, colleague, referral = sent_referral(services, admin, "Ștefan", "Popescu")
     other_desk.referrals.record_update(colleague, referral.id, S.ACCEPTED, expected_version=referral.version,
                                        note="Rang to say yes")
     with pytest.raises(ConflictError) as refused:
@@ -136,13 +141,7 @@ def test_two_desks_saving_one_resident_at_the_same_moment_one_wins_and_nothing_i
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_two_desks_moving_one_referral_at_the_same_moment_record_one_step(services, other_desk, admin):
-    coordinator = make_actor(services, admin, "coordinator", Role.COORDINATOR)
-    colleague = make_actor(services, admin, "colleague", Role.COORDINATOR)
-    resident_id = register(services, admin, "પ્રિયા", "Patel")
-    service_id = add_partner(services, "Good Things Foundation")
-    agree_to_share(services, coordinator, resident_id, "Good Things Foundation")
-    draft = services.referrals.draft(coordinator, resident_id, service_id, need_areas=["transacting"])
-    referral = services.referrals.send(coordinator, draft.id, draft.version).referral
+    coordinator, colleague, referral = sent_referral(services, admin, "પ્રિયા", "Patel")
     undo = saves_first_during_our_save(other_desk, lambda: services.referrals.record_update(
         coordinator, referral.id, S.ACCEPTED, expected_version=referral.version))
     try:
