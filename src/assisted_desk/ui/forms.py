@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QMessageBox, QPushButton, QWidget
 
 from ..core.errors import ValidationError
 
@@ -38,3 +38,19 @@ def focus_field(fields: dict[str, QWidget], error: ValidationError) -> None:
         widget.setFocus()
         if isinstance(widget, QLineEdit):
             widget.selectAll()
+
+
+def ask_before(parent: QWidget, title: str, text: str, yes: str, no: str,
+               icon: QMessageBox.Icon = QMessageBox.Icon.Question) -> bool:
+    """Ask before something that cannot be taken back. The buttons say what they do (`yes` and
+    `no` may carry an & mnemonic); keeping things as they are is the default."""
+    box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, parent)
+    for which, label in ((QMessageBox.StandardButton.Yes, yes), (QMessageBox.StandardButton.No, no)):
+        box.button(which).setText(label)
+        box.button(which).setAccessibleName(label.replace("&", ""))
+    box.setDefaultButton(QMessageBox.StandardButton.No)
+    box.setAccessibleName(title)
+    box.exec()
+    confirmed = box.clickedButton() is box.button(QMessageBox.StandardButton.Yes)
+    box.deleteLater()
+    return confirmed

@@ -19,7 +19,7 @@ from ...core.errors import DeskError, ValidationError
 from ...core.security import Actor, Permission
 from ...privacy.retention import MAX_MONTHS, RetentionPlan
 from ...services import Services
-from ..forms import add_row, button
+from ..forms import add_row, ask_before, button
 from ..messages import FormMessage, show_problem
 from ..workers import run_in_background
 
@@ -234,19 +234,10 @@ class ResidentsDataTab(QWidget):
 
     def confirm_sweep(self, residents: int) -> bool:
         """Anonymising cannot be undone: ask first."""
-        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Anonymise now"),
+        return ask_before(self, self.tr("Anonymise now"),
                           self.tr("Anonymise what is listed for {0} resident(s)? This cannot be undone.")
-                          .format(residents), QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
-        box.button(QMessageBox.StandardButton.Yes).setText(self.tr("Anonymise"))
-        box.button(QMessageBox.StandardButton.Yes).setAccessibleName(self.tr("Anonymise"))
-        box.button(QMessageBox.StandardButton.No).setText(self.tr("Keep"))
-        box.button(QMessageBox.StandardButton.No).setAccessibleName(self.tr("Keep"))
-        box.setDefaultButton(QMessageBox.StandardButton.No)
-        box.setAccessibleName(self.tr("Anonymise now"))
-        box.exec()
-        confirmed = box.clickedButton() is box.button(QMessageBox.StandardButton.Yes)
-        box.deleteLater()
-        return confirmed
+                          .format(residents), self.tr("Anonymise"), self.tr("Keep"),
+                          QMessageBox.Icon.Warning)
 
     def _swept(self, result) -> None:
         self.retention_message.show_info(self.tr("Anonymised {0} item(s); {1} resident(s) held back.").format(

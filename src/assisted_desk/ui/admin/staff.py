@@ -6,14 +6,14 @@ import enum
 from datetime import datetime
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from ...core.clock import as_utc, local_text
 from ...core.errors import DeskError
 from ...core.security import Actor
 from ...core.staff import StaffRecord
 from ...services import Services
-from ..forms import button
+from ..forms import ask_before, button
 from ..messages import show_problem
 from .common import SORT_ROLE, fit_columns, record_table, select_source_row, selected_row, sortable_proxy
 from .staff_dialogs import ResetPasswordDialog, StaffDialog
@@ -227,18 +227,7 @@ class StaffTab(QWidget):
         self.refresh()
 
     def _confirm(self, text: str) -> bool:
-        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Disable account"), text,
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
-        box.button(QMessageBox.StandardButton.Yes).setText(self.tr("&Disable"))
-        box.button(QMessageBox.StandardButton.Yes).setAccessibleName(self.tr("Disable"))
-        box.button(QMessageBox.StandardButton.No).setText(self.tr("&Keep it"))
-        box.button(QMessageBox.StandardButton.No).setAccessibleName(self.tr("Keep it"))
-        box.setDefaultButton(QMessageBox.StandardButton.No)
-        box.setAccessibleName(self.tr("Disable account"))
-        box.exec()
-        confirmed = box.clickedButton() is box.button(QMessageBox.StandardButton.Yes)
-        box.deleteLater()
-        return confirmed
+        return ask_before(self, self.tr("Disable account"), text, self.tr("&Disable"), self.tr("&Keep it"))
 
     def _sites(self):
         try:

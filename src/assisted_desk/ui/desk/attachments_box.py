@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QHeaderView, QLabel, QVBoxLayout, QWidget
 
 from ...core.errors import DeskError, ValidationError
 from ...core.security import Actor
@@ -33,7 +33,7 @@ from ...desk.attachments import (
 from ...desk.file_kinds import KINDS
 from ...services import Services
 from ..admin.common import SORT_ROLE, record_table, select_source_row, selected_row, sortable_proxy
-from ..forms import button
+from ..forms import ask_before, button
 from ..messages import FormMessage
 from ..workers import run_in_background
 
@@ -345,20 +345,10 @@ class AttachmentsBox(QWidget):
 
     def confirm_removal(self, filename: str) -> bool:
         """Removing a stored file deletes it for every desk: ask first."""
-        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Remove file"),
+        return ask_before(self, self.tr("Remove file"),
                           self.tr("Remove ‘{0}’? It is deleted from the desk's records for everyone; the record "
                                   "keeps that it was removed, and by whom.").format(filename),
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
-        box.button(QMessageBox.StandardButton.Yes).setText(self.tr("Remove"))
-        box.button(QMessageBox.StandardButton.Yes).setAccessibleName(self.tr("Remove"))
-        box.button(QMessageBox.StandardButton.No).setText(self.tr("Keep"))
-        box.button(QMessageBox.StandardButton.No).setAccessibleName(self.tr("Keep"))
-        box.setDefaultButton(QMessageBox.StandardButton.No)
-        box.setAccessibleName(self.tr("Remove file"))
-        box.exec()
-        confirmed = box.clickedButton() is box.button(QMessageBox.StandardButton.Yes)
-        box.deleteLater()
-        return confirmed
+                          self.tr("Remove"), self.tr("Keep"))
 
     def open_selected(self) -> None:
         chosen = self._selected()

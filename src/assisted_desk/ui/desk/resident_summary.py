@@ -5,7 +5,7 @@ with the actions that change those."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from ...core.errors import DeskError
 from ...casework.records import CaseGlimpse
@@ -17,7 +17,7 @@ from ...desk.vocab import ConsentPurpose
 from ...services import Services
 from ..admin.common import fit_columns, record_table, selected_row, sortable_proxy
 from ..casework.open_case import open_case_dialog
-from ..forms import button
+from ..forms import ask_before, button
 from ..messages import show_problem
 from .consent_dialogs import ConsentDialog, RepresentativeDialog, WithdrawConsentDialog
 from .scaled_label import ScaledLabel
@@ -246,20 +246,11 @@ class ResidentSummary(QWidget):
         rep = self.selected_representative()
         if rep is None or self.resident is None:
             return
-        box = QMessageBox(QMessageBox.Icon.Question, self.tr("End representative"),
-                          self.tr("Stop {0} representing {1} from now? They will no longer be able to act for "
-                                  "them. Consents they gave stay until withdrawn.").format(rep.label,
-                                                                                          self.resident.name),
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
-        box.button(QMessageBox.StandardButton.Yes).setText(self.tr("&End"))
-        box.button(QMessageBox.StandardButton.Yes).setAccessibleName(self.tr("End"))
-        box.button(QMessageBox.StandardButton.No).setText(self.tr("&Keep"))
-        box.button(QMessageBox.StandardButton.No).setAccessibleName(self.tr("Keep"))
-        box.setDefaultButton(QMessageBox.StandardButton.No)
-        box.setAccessibleName(self.tr("End representative"))
-        box.exec()
-        confirmed = box.clickedButton() is box.button(QMessageBox.StandardButton.Yes)
-        box.deleteLater()
+        confirmed = ask_before(self, self.tr("End representative"),
+                               self.tr("Stop {0} representing {1} from now? They will no longer be able to act "
+                                       "for them. Consents they gave stay until withdrawn.")
+                               .format(rep.label, self.resident.name),
+                               self.tr("&End"), self.tr("&Keep"))
         if not confirmed:
             return
         try:
